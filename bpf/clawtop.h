@@ -16,6 +16,10 @@
 #include <linux/types.h>
 #endif
 
+#ifdef __cplusplus
+#define _Static_assert static_assert
+#endif
+
 /* Bumped whenever a record's layout changes; every record carries it. */
 #define CLAWTOP_RECORD_VERSION 1
 

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "bpf_session.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "clawtop.h"
+#include "clawtop.skel.h"
+#include "errors.h"
+#include "libbpf_log.h"
+
+namespace clawtop {
+
+Napi::Function BpfSession::Define(Napi::Env env) {
+  return DefineClass(env, "BpfSession",
+                     {
+                         InstanceMethod<&BpfSession::Open>("open"),
+                         InstanceMethod<&BpfSession::SetMonitor>("setMonitor"),
+                         InstanceMethod<&BpfSession::SetSetting>("setSetting"),
+                         InstanceMethod<&BpfSession::Start>("start"),
+                         InstanceMethod<&BpfSession::ReadCounters>("readCounters"),
+                         InstanceMethod<&BpfSession::Close>("close"),
+                     });
+}
+
+BpfSession::BpfSession(const Napi::CallbackInfo &info) : Napi::ObjectWrap<BpfSession>(info) {}
+
+BpfSession::~BpfSession() { CloseAll(); }
+
+// open({ringSizeBytes, selfTgid, monitors, log}) -> hook report. The fixed order of
+// libbpf-bootstrap: probe -> open -> set options -> load -> attach.
+Napi::Value BpfSession::Open(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (skeleton_ != nullptr) throw Napi::Error::New(env, "failed to open BPF object: already open");
+  Napi::Object options = info[0].As<Napi::Object>();
+  ring_size_bytes_ = options.Get("ringSizeBytes").As<Napi::Number>().Uint32Value();
+  const uint32_t self_tgid = options.Get("selfTgid").As<Napi::Number>().Uint32Value();
+  Napi::Array requested = options.Get("monitors").As<Napi::Array>();
+  if (options.Get("log").IsFunction()) log_callback_ = Napi::Persistent(options.Get("log").As<Napi::Function>());
+
+  for (OptionalFeature feature : {OptionalFeature::kLsm, OptionalFeature::kFentry})
+    features_.emplace_back(feature, ProbeFeature(feature));
+  ChooseHooks();
+
+  skeleton_ = clawtop_bpf__open();
+  if (skeleton_ == nullptr) {
+    int error_number = errno;
+    ForwardLibbpfLog(env);
+    throw Napi::Error::New(env, FailureMessage("open BPF object", error_number));
+  }
+  bpf_map__set_max_entries(skeleton_->maps.events, ring_size_bytes_);
+  skeleton_->rodata->wakeup_watermark_bytes = ring_size_bytes_ / 16;
+  // Only the programs of the chosen hooks load: one that cannot would sink the whole object.
+  bpf_program *program;
+  bpf_object__for_each_program(program, skeleton_->obj) {
+    bool chosen = false;
+    for (const MonitorState &monitor : monitors_)
+      if (monitor.choice != nullptr)
+        for (const std::string &name : monitor.choice->programs) chosen |= name == bpf_program__name(program);
+    bpf_program__set_autoload(program, chosen);
+  }
+  int error = clawtop_bpf__load(skeleton_);
+  if (error != 0) {
+    ForwardLibbpfLog(env);
+    CloseAll();
+    throw Napi::Error::New(env, FailureMessage("load BPF object", error));
+  }
+
+  const uint32_t zero = 0;
+  runtime_settings settings = {};
+  settings.self_tgid = self_tgid;
+  error = bpf_map__update_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
+                               sizeof(settings), BPF_ANY);
+  if (error != 0) {
+    CloseAll();
+    throw Napi::Error::New(env, FailureMessage("write runtime settings", error));
+  }
+
+  ring_positions_bytes_ = 2 * sysconf(_SC_PAGESIZE);
+  ring_positions_ = mmap(nullptr, ring_positions_bytes_, PROT_READ, MAP_SHARED,
+                         bpf_map__fd(skeleton_->maps.events), 0);
+  if (ring_positions_ == MAP_FAILED) {
+    int error_number = errno;
+    ring_positions_ = nullptr;
+    CloseAll();
+    throw Napi::Error::New(env, FailureMessage("map ring buffer positions", error_number));
+  }
+
+  for (uint32_t i = 0; i < requested.Length(); i++) {
+    MonitorState *monitor = FindMonitor(requested.Get(i).As<Napi::String>().Utf8Value());
+    if (monitor != nullptr) Attach(*monitor);
+  }
+  ForwardLibbpfLog(env);
+  return HookReport(env);
+}
+
+void BpfSession::ChooseHooks() {
+  for (const MonitorHooks &hooks : MonitorTable()) {
+    MonitorState state{&hooks, nullptr, "", {}, ""};
+    for (const HookChoice &choice : hooks.choices) {
+      for (const auto &[feature, probe] : features_) {
+        if (feature == choice.needs && !probe.available && state.fallback_reason.empty())
+          state.fallback_reason = choice.hook + " unavailable: " + probe.reason;
+      }
+      bool available = true;
+      for (const auto &[feature, probe] : features_) available &= feature != choice.needs || probe.available;
+      if (available) {
+        state.choice = &choice;
+        break;
+      }
+    }
+    monitors_.push_back(std::move(state));
+  }
+}
+
+BpfSession::MonitorState *BpfSession::FindMonitor(const std::string &name) {
+  for (MonitorState &monitor : monitors_)
+    if (monitor.hooks->monitor == name) return &monitor;
+  return nullptr;
+}
+
+bool BpfSession::Attach(MonitorState &monitor) {
+  if (!monitor.links.empty()) return true;
+  monitor.attach_error.clear();
+  if (monitor.choice == nullptr) {
+    monitor.attach_error = "no hook for " + monitor.hooks->monitor + " loads on this kernel";
+    return false;
+  }
+  for (const std::string &name : monitor.choice->programs) {
+    bpf_program *program = bpf_object__find_program_by_name(skeleton_->obj, name.c_str());
+    bpf_link *link = program != nullptr ? bpf_program__attach(program) : nullptr;
+    if (link == nullptr) {
+      monitor.attach_error = FailureMessage("attach " + name, program != nullptr ? errno : ENOENT);
+      Detach(monitor);
+      return false;
+    }
+    monitor.links.push_back(link);
+  }
+  return true;
+}
+
+void BpfSession::Detach(MonitorState &monitor) {
+  for (bpf_link *link : monitor.links) bpf_link__destroy(link);
+  monitor.links.clear();
+}
+
+// setMonitor(name, on): attach or detach a monitor's programs; an unwatched monitor costs nothing.
+Napi::Value BpfSession::SetMonitor(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (skeleton_ == nullptr) throw Napi::Error::New(env, "failed to set monitor: BPF object not open");
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  MonitorState *monitor = FindMonitor(name);
+  if (monitor == nullptr) throw Napi::Error::New(env, "failed to set monitor " + name + ": no such monitor");
+  if (info[1].As<Napi::Boolean>().Value()) {
+    bool attached = Attach(*monitor);
+    ForwardLibbpfLog(env);
+    if (!attached) throw Napi::Error::New(env, monitor->attach_error);
+  } else {
+    Detach(*monitor);
+  }
+  return HookReport(env);
+}
+
+// setSetting(name, value): one field of the runtime_settings map.
+Napi::Value BpfSession::SetSetting(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (skeleton_ == nullptr) throw Napi::Error::New(env, "failed to write runtime settings: BPF object not open");
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  const uint32_t value = info[1].As<Napi::Number>().Uint32Value();
+  const uint32_t zero = 0;
+  runtime_settings settings = {};
+  int error = bpf_map__lookup_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
+                                   sizeof(settings), 0);
+  if (error != 0) throw Napi::Error::New(env, FailureMessage("read runtime settings", error));
+  if (name == "selfTgid")
+    settings.self_tgid = value;
+  else if (name == "benchTgid")
+    settings.bench_tgid = value;
+  else
+    throw Napi::Error::New(env, "failed to write runtime setting " + name + ": no such setting");
+  error = bpf_map__update_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
+                               sizeof(settings), BPF_ANY);
+  if (error != 0) throw Napi::Error::New(env, FailureMessage("write runtime settings", error));
+  return env.Undefined();
+}
+
+// start(onBatch): onBatch(Buffer) receives concatenated records, on the JS thread.
+Napi::Value BpfSession::Start(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (skeleton_ == nullptr) throw Napi::Error::New(env, "failed to start ring buffer reader: BPF object not open");
+  if (drainer_) throw Napi::Error::New(env, "failed to start ring buffer reader: already started");
+  drainer_ = std::make_unique<RingDrainer>(env, bpf_map__fd(skeleton_->maps.events), info[0].As<Napi::Function>());
+  return env.Undefined();
+}
+
+// readCounters() -> {emitted[slot], dropped[slot], ringFillBytes, ringSizeBytes}, summed over CPUs.
+Napi::Value BpfSession::ReadCounters(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (skeleton_ == nullptr) throw Napi::Error::New(env, "failed to read counters: BPF object not open");
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) throw Napi::Error::New(env, FailureMessage("count possible CPUs", cpus));
+  std::vector<kind_counters> per_cpu(cpus);
+  Napi::Array emitted = Napi::Array::New(env, COUNTER_SLOTS);
+  Napi::Array dropped = Napi::Array::New(env, COUNTER_SLOTS);
+  for (uint32_t slot = 0; slot < COUNTER_SLOTS; slot++) {
+    int error = bpf_map__lookup_elem(skeleton_->maps.event_counters, &slot, sizeof(slot), per_cpu.data(),
+                                     per_cpu.size() * sizeof(kind_counters), 0);
+    if (error != 0) throw Napi::Error::New(env, FailureMessage("read event counters", error));
+    uint64_t emitted_sum = 0, dropped_sum = 0;
+    for (const kind_counters &counters : per_cpu) {
+      emitted_sum += counters.emitted;
+      dropped_sum += counters.dropped;
+    }
+    emitted.Set(slot, Napi::Number::New(env, static_cast<double>(emitted_sum)));
+    dropped.Set(slot, Napi::Number::New(env, static_cast<double>(dropped_sum)));
+  }
+  const auto *consumer = static_cast<const unsigned long *>(ring_positions_);
+  const auto *producer = reinterpret_cast<const unsigned long *>(
+      static_cast<const char *>(ring_positions_) + ring_positions_bytes_ / 2);
+  const unsigned long queued = __atomic_load_n(producer, __ATOMIC_ACQUIRE) - __atomic_load_n(consumer, __ATOMIC_ACQUIRE);
+
+  Napi::Object counters = Napi::Object::New(env);
+  counters.Set("emitted", emitted);
+  counters.Set("dropped", dropped);
+  counters.Set("ringFillBytes", Napi::Number::New(env, static_cast<double>(queued)));
+  counters.Set("ringSizeBytes", Napi::Number::New(env, ring_size_bytes_));
+  return counters;
+}
+
+Napi::Value BpfSession::Close(const Napi::CallbackInfo &info) {
+  CloseAll();
+  ForwardLibbpfLog(info.Env());
+  return info.Env().Undefined();
+}
+
+// Idempotent. Links go before the object, so no program fires into a freed ring.
+void BpfSession::CloseAll() {
+  if (drainer_) drainer_->Stop();
+  drainer_.reset();
+  for (MonitorState &monitor : monitors_) Detach(monitor);
+  if (ring_positions_ != nullptr) munmap(ring_positions_, ring_positions_bytes_);
+  ring_positions_ = nullptr;
+  clawtop_bpf__destroy(skeleton_);
+  skeleton_ = nullptr;
+}
+
+Napi::Object BpfSession::HookReport(Napi::Env env) {
+  Napi::Array hooks = Napi::Array::New(env);
+  for (const MonitorState &monitor : monitors_) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("monitor", monitor.hooks->monitor);
+    entry.Set("hook", monitor.choice != nullptr ? monitor.choice->hook : "none");
+    entry.Set("mode", monitor.choice == nullptr                        ? "unavailable"
+                      : monitor.choice == &monitor.hooks->choices.front() ? "preferred"
+                                                                          : "fallback");
+    entry.Set("attached", !monitor.links.empty());
+    const std::string &reason = !monitor.attach_error.empty() ? monitor.attach_error : monitor.fallback_reason;
+    entry.Set("reason", reason.empty() ? env.Null() : Napi::String::New(env, reason));
+    hooks.Set(hooks.Length(), entry);
+  }
+  Napi::Array features = Napi::Array::New(env);
+  for (const auto &[feature, probe] : features_) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("feature", FeatureName(feature));
+    entry.Set("available", probe.available);
+    entry.Set("reason", probe.reason.empty() ? env.Null() : Napi::String::New(env, probe.reason));
+    features.Set(features.Length(), entry);
+  }
+  Napi::Object report = Napi::Object::New(env);
+  report.Set("hooks", hooks);
+  report.Set("features", features);
+  return report;
+}
+
+void BpfSession::ForwardLibbpfLog(Napi::Env env) {
+  std::vector<std::string> lines = TakeLibbpfLog();
+  if (log_callback_.IsEmpty()) return;
+  for (const std::string &line : lines) log_callback_.Call({Napi::String::New(env, line)});
+}
+
+}  // namespace clawtop

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hooks.h"
+#include "ring_drainer.h"
+
+struct bpf_link;
+struct clawtop_bpf;
+
+namespace clawtop {
+
+// The whole native surface: load the BPF object once, attach and detach monitors,
+// write runtime settings, drain the ring, read the kernel's counters, close.
+// Arguments are validated in TypeScript (src/core/native.ts).
+class BpfSession : public Napi::ObjectWrap<BpfSession> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit BpfSession(const Napi::CallbackInfo &info);
+  ~BpfSession() override;
+
+ private:
+  struct MonitorState {
+    const MonitorHooks *hooks;
+    const HookChoice *choice;  // null when no way to serve it loads here
+    std::string fallback_reason;
+    std::vector<bpf_link *> links;
+    std::string attach_error;
+  };
+
+  Napi::Value Open(const Napi::CallbackInfo &info);
+  Napi::Value SetMonitor(const Napi::CallbackInfo &info);
+  Napi::Value SetSetting(const Napi::CallbackInfo &info);
+  Napi::Value Start(const Napi::CallbackInfo &info);
+  Napi::Value ReadCounters(const Napi::CallbackInfo &info);
+  Napi::Value Close(const Napi::CallbackInfo &info);
+
+  void ChooseHooks();
+  bool Attach(MonitorState &monitor);
+  void Detach(MonitorState &monitor);
+  MonitorState *FindMonitor(const std::string &name);
+  Napi::Object HookReport(Napi::Env env);
+  void ForwardLibbpfLog(Napi::Env env);
+  void CloseAll();
+
+  clawtop_bpf *skeleton_ = nullptr;
+  std::vector<MonitorState> monitors_;
+  std::vector<std::pair<OptionalFeature, FeatureProbe>> features_;
+  std::unique_ptr<RingDrainer> drainer_;
+  Napi::FunctionReference log_callback_;
+  // Read-only view of the ring's consumer and producer positions, for its fill level.
+  void *ring_positions_ = nullptr;
+  size_t ring_positions_bytes_ = 0;
+  uint32_t ring_size_bytes_ = 0;
+};
+
+}  // namespace clawtop

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "ring_drainer.h"
+
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+
+#include "errors.h"
+
+namespace clawtop {
+namespace {
+
+// Poll timeout: with BPF_RB_NO_WAKEUP this bounds how late a lone record arrives.
+constexpr int kPollTimeoutMs = 10;
+// A batch is handed over once it holds this much, so a flood cannot grow it forever.
+constexpr size_t kBatchBytes = 1 << 20;
+// Batches waiting for the JS thread; past this the worker waits and the ring fills.
+constexpr size_t kQueuedBatches = 4;
+// Returned by AppendRecord to stop libbpf's consume loop; not an errno.
+constexpr int kBatchFull = -1000000;
+
+Batch *NewBatch() {
+  auto *batch = new Batch();
+  batch->reserve(kBatchBytes + 4096);
+  return batch;
+}
+
+}  // namespace
+
+void DeliverBatch(Napi::Env env, Napi::Function on_batch, std::nullptr_t *, Batch *batch) {
+  // env is null when the function is being torn down with batches still queued.
+  if (env != nullptr && on_batch != nullptr) {
+    try {
+      on_batch.Call({Napi::Buffer<uint8_t>::Copy(env, batch->data(), batch->size())});
+    } catch (const Napi::Error &error) {
+      error.ThrowAsJavaScriptException();
+    }
+  }
+  delete batch;
+}
+
+RingDrainer::RingDrainer(Napi::Env env, int ring_map_fd, Napi::Function on_batch)
+    : batch_(NewBatch()), env_(env) {
+  ring_ = ring_buffer__new(ring_map_fd, AppendRecord, this, nullptr);
+  if (ring_ == nullptr) {
+    int error_number = errno;
+    delete batch_;
+    throw Napi::Error::New(env, FailureMessage("create ring buffer reader", error_number));
+  }
+  deliver_ = BatchFunction::New(env, on_batch, "clawtop-ring-drainer", kQueuedBatches, 1);
+  // Registered after the thread-safe function, so at environment teardown it runs first
+  // (hooks run in reverse order) and the worker is gone before the function is.
+  teardown_hook_registered_ = napi_add_env_cleanup_hook(env, OnEnvironmentTeardown, this) == napi_ok;
+  worker_ = std::thread([this] { Drain(); });
+}
+
+RingDrainer::~RingDrainer() { Stop(); }
+
+void RingDrainer::OnEnvironmentTeardown(void *self) {
+  auto *drainer = static_cast<RingDrainer *>(self);
+  drainer->teardown_hook_registered_ = false;
+  drainer->Stop();
+}
+
+void RingDrainer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  running_ = false;
+  // Wakes a worker blocked on a full queue; its later calls return napi_closing.
+  deliver_.Abort();
+  if (worker_.joinable()) worker_.join();
+  if (teardown_hook_registered_) napi_remove_env_cleanup_hook(env_, OnEnvironmentTeardown, this);
+  teardown_hook_registered_ = false;
+  ring_buffer__free(ring_);
+  ring_ = nullptr;
+  delete batch_;
+  batch_ = nullptr;
+}
+
+int RingDrainer::AppendRecord(void *context, void *data, size_t size) {
+  auto *self = static_cast<RingDrainer *>(context);
+  const auto *bytes = static_cast<const uint8_t *>(data);
+  self->batch_->insert(self->batch_->end(), bytes, bytes + size);
+  return self->batch_->size() >= kBatchBytes ? kBatchFull : 0;
+}
+
+void RingDrainer::Drain() {
+  while (running_) {
+    int result = ring_buffer__poll(ring_, kPollTimeoutMs);
+    // With BPF_RB_NO_WAKEUP, poll drains only after a forced wakeup; consume takes the rest.
+    do {
+      if (result == kBatchFull) Flush();
+      result = ring_buffer__consume(ring_);
+    } while (result == kBatchFull && running_);
+    Flush();
+  }
+}
+
+void RingDrainer::Flush() {
+  if (batch_->empty()) return;
+  if (deliver_.BlockingCall(batch_) != napi_ok) {
+    // Closing: the batch was not queued, so it is still ours.
+    batch_->clear();
+    return;
+  }
+  batch_ = NewBatch();
+}
+
+}  // namespace clawtop

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+struct ring_buffer;
+
+namespace clawtop {
+
+using Batch = std::vector<uint8_t>;
+
+void DeliverBatch(Napi::Env env, Napi::Function on_batch, std::nullptr_t *, Batch *batch);
+
+// Drains the BPF ring buffer on a worker thread and hands JavaScript one Buffer per
+// batch of concatenated records. The worker never touches Napi values; the bounded
+// queue makes a slow reader push back on the worker, and the ring (whose losses the
+// kernel counts) absorbs the rest.
+class RingDrainer {
+ public:
+  RingDrainer(Napi::Env env, int ring_map_fd, Napi::Function on_batch);
+  ~RingDrainer();
+  RingDrainer(const RingDrainer &) = delete;
+  RingDrainer &operator=(const RingDrainer &) = delete;
+
+  // Idempotent; joins the worker. Must run on the JS thread.
+  void Stop();
+
+ private:
+  using BatchFunction = Napi::TypedThreadSafeFunction<std::nullptr_t, Batch, DeliverBatch>;
+
+  static int AppendRecord(void *context, void *data, size_t size);
+  static void OnEnvironmentTeardown(void *self);
+  void Drain();
+  void Flush();
+
+  ring_buffer *ring_ = nullptr;
+  Batch *batch_;
+  BatchFunction deliver_;
+  Napi::Env env_;
+  bool teardown_hook_registered_ = false;
+  std::thread worker_;
+  std::atomic<bool> running_{true};
+  bool stopped_ = false;
+};
+
+}  // namespace clawtop
