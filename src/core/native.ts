@@ -1,0 +1,139 @@
+// The typed face of the native addon (native/bpf_session.cc). Arguments are validated
+// here so the C++ stays small; every method may throw "failed to <verb> <object>: <reason>".
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export const MONITOR_NAMES = ['exec'] as const;
+export type MonitorName = (typeof MONITOR_NAMES)[number];
+/** The benchmark probe is attached like a monitor but is never shown as one. */
+export type ProgramSetName = MonitorName | 'bench';
+
+export type HookMode = 'preferred' | 'fallback' | 'unavailable';
+
+export interface HookStatus {
+  readonly monitor: ProgramSetName;
+  readonly hook: string;
+  readonly mode: HookMode;
+  readonly attached: boolean;
+  /** Why a fallback was taken or why attaching failed. */
+  readonly reason: string | null;
+}
+
+export interface FeatureStatus {
+  readonly feature: 'lsm' | 'fentry';
+  readonly available: boolean;
+  readonly reason: string | null;
+}
+
+export interface HookReport {
+  readonly hooks: readonly HookStatus[];
+  readonly features: readonly FeatureStatus[];
+}
+
+/** Summed over CPUs, indexed by counter slot (the event kind; COUNTER_SLOT_BENCH for the benchmark). */
+export interface KernelCounters {
+  readonly emitted: readonly number[];
+  readonly dropped: readonly number[];
+  readonly ringFillBytes: number;
+  readonly ringSizeBytes: number;
+}
+
+export type RuntimeSetting = 'selfTgid' | 'benchTgid';
+
+interface NativeBpfSession {
+  open(options: {
+    ringSizeBytes: number;
+    selfTgid: number;
+    monitors: readonly ProgramSetName[];
+    log?: (line: string) => void;
+  }): HookReport;
+  setMonitor(name: ProgramSetName, on: boolean): HookReport;
+  setSetting(name: RuntimeSetting, value: number): void;
+  start(onBatch: (batch: Buffer) => void): void;
+  readCounters(): KernelCounters;
+  close(): void;
+}
+
+export const DEFAULT_RING_SIZE_BYTES = 8 * 1024 * 1024;
+export const MIN_RING_SIZE_BYTES = 4096;
+export const MAX_RING_SIZE_BYTES = 1024 * 1024 * 1024;
+
+const ADDON_PATH = fileURLToPath(new URL('../../build/Release/clawtop.node', import.meta.url));
+
+export function ringSizeProblem(bytes: number): string | undefined {
+  const powerOfTwo = Number.isInteger(bytes) && bytes > 0 && (bytes & (bytes - 1)) === 0;
+  if (!powerOfTwo || bytes < MIN_RING_SIZE_BYTES || bytes > MAX_RING_SIZE_BYTES) {
+    return `ring size must be a power of two from 4K to 1G, got ${bytes}`;
+  }
+  return undefined;
+}
+
+function loadAddon(): { BpfSession: new () => NativeBpfSession } {
+  if (!existsSync(ADDON_PATH)) {
+    throw new Error(`the native addon is not built (${ADDON_PATH}): run scripts/setup.sh`);
+  }
+  return createRequire(import.meta.url)(ADDON_PATH);
+}
+
+export interface KernelSessionOptions {
+  readonly ringSizeBytes?: number;
+  readonly monitors: readonly ProgramSetName[];
+  /** The process whose own activity is never reported; clawtop itself by default. */
+  readonly selfTgid?: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The BPF object loaded, its monitors attached, its ring drained. Closed on close()
+ * and, failing that, when the process exits; a killed process leaves nothing behind
+ * because everything is held by file descriptors (bpf_link, never pins).
+ */
+export class KernelSession {
+  readonly report: HookReport;
+  private readonly native: NativeBpfSession;
+  private readonly closeOnExit = () => this.close();
+  private closed = false;
+
+  constructor(options: KernelSessionOptions) {
+    const ringSizeBytes = options.ringSizeBytes ?? DEFAULT_RING_SIZE_BYTES;
+    const problem = ringSizeProblem(ringSizeBytes);
+    if (problem) throw new RangeError(problem);
+    const { BpfSession } = loadAddon();
+    this.native = new BpfSession();
+    this.report = this.native.open({
+      ringSizeBytes,
+      selfTgid: options.selfTgid ?? process.pid,
+      monitors: options.monitors,
+      log: options.log,
+    });
+    process.once('exit', this.closeOnExit);
+  }
+
+  start(onBatch: (batch: Buffer) => void): void {
+    this.native.start(onBatch);
+  }
+
+  setMonitor(name: ProgramSetName, on: boolean): HookReport {
+    return this.native.setMonitor(name, on);
+  }
+
+  setSetting(name: RuntimeSetting, value: number): void {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new RangeError(`${name} must be an integer from 0 to 4294967295, got ${value}`);
+    }
+    this.native.setSetting(name, value);
+  }
+
+  readCounters(): KernelCounters {
+    return this.native.readCounters();
+  }
+
+  /** Idempotent. Batches still queued for JavaScript are dropped. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    process.removeListener('exit', this.closeOnExit);
+    this.native.close();
+  }
+}

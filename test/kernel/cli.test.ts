@@ -1,0 +1,120 @@
+// `clawtop --json` as a user runs it: a real process, real kernel, real output.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { test, type TestContext } from 'node:test';
+
+import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
+import { temporaryDirectory, uniqueProgram, waitFor } from './workload.ts';
+
+const PROJECT = new URL('../..', import.meta.url).pathname;
+const CLAWTOP = ['--import', 'tsx', 'src/cli.ts'];
+const ADDON = `${PROJECT}build/Release/clawtop.node`;
+
+function prerequisiteMissing(t: TestContext): boolean {
+  return kernelPrerequisiteMissing(
+    t,
+    notRootReason() ??
+      missingFileReason(ADDON, 'run scripts/setup.sh') ??
+      missingFileReason('/usr/sbin/bpftool', 'run scripts/setup.sh'),
+  );
+}
+
+interface RunningClawtop {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+}
+
+function startClawtop(t: TestContext, args: string[]): RunningClawtop {
+  const child = spawn(process.execPath, [...CLAWTOP, ...args], { cwd: PROJECT });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Runs the program until clawtop reports it: from then on, clawtop is watching. */
+async function waitUntilWatching(t: TestContext, clawtop: RunningClawtop): Promise<string> {
+  const program = uniqueProgram(temporaryDirectory(t), '/bin/true');
+  const watching = await waitFor(
+    () => {
+      execFileSync(program.path);
+      return clawtop.stdout().includes(`"comm":"${program.name}"`);
+    },
+    15_000,
+    100,
+  );
+  assert.ok(watching, `clawtop never reported ${program.name}; stderr: ${clawtop.stderr()}`);
+  return program.name;
+}
+
+/** The kernel frees programs shortly (an RCU grace period) after their last descriptor closes. */
+async function waitUntilNoneOfOursLoaded(): Promise<void> {
+  const released = await waitFor(() => ourProgramsLoaded().length === 0, 1000);
+  assert.ok(released, `still loaded after 1 s: ${ourProgramsLoaded().join(', ')}`);
+}
+
+function ourProgramsLoaded(): string[] {
+  const programs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as {
+    name?: string;
+  }[];
+  return programs.map((program) => program.name ?? '').filter((name) => name.startsWith('clawtop_'));
+}
+
+test('--json --duration streams one event per line and stops cleanly', async (t) => {
+  if (prerequisiteMissing(t)) return;
+  const clawtop = startClawtop(t, ['--json', '--duration', '3']);
+  const name = await waitUntilWatching(t, clawtop);
+  const [exitCode] = await once(clawtop.child, 'exit');
+
+  assert.equal(exitCode, 0);
+  assert.equal(clawtop.stderr(), '');
+  const events = clawtop
+    .stdout()
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { kind: string; comm: string; tgid: number; time: string });
+  assert.ok(events.some((event) => event.kind === 'exec' && event.comm === name));
+  assert.ok(events.some((event) => event.kind === 'exit' && event.comm === name));
+  assert.ok(events.every((event) => !Number.isNaN(Date.parse(event.time))));
+  assert.equal(events.filter((event) => event.tgid === clawtop.child.pid).length, 0, 'clawtop reported itself');
+  await waitUntilNoneOfOursLoaded();
+});
+
+test('after kill -9, no program of ours stays loaded', async (t) => {
+  if (prerequisiteMissing(t)) return;
+  const clawtop = startClawtop(t, ['--json']);
+  await waitUntilWatching(t, clawtop);
+  assert.notDeepEqual(ourProgramsLoaded(), []);
+
+  clawtop.child.kill('SIGKILL');
+  await once(clawtop.child, 'exit');
+  await waitUntilNoneOfOursLoaded();
+});
+
+test('SIGTERM ends the stream with exit 0 and everything detached', async (t) => {
+  if (prerequisiteMissing(t)) return;
+  const clawtop = startClawtop(t, ['--json']);
+  await waitUntilWatching(t, clawtop);
+  clawtop.child.kill('SIGTERM');
+  const [exitCode] = await once(clawtop.child, 'exit');
+  assert.equal(exitCode, 0);
+  await waitUntilNoneOfOursLoaded();
+});
+
+test('without privileges: one line that says what is missing, exit 1', (t) => {
+  if (prerequisiteMissing(t)) return;
+  const result = spawnSync(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, ...CLAWTOP, '--json'],
+    { cwd: PROJECT, encoding: 'utf8', env: { ...process.env, HOME: '/tmp' } },
+  );
+  assert.equal(result.status, 1);
+  assert.equal(result.stdout, '');
+  assert.match(result.stderr, /^clawtop: needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN .*sudo\n$/);
+});
