@@ -1,0 +1,39 @@
+// Usage errors never reach the kernel: one line on stderr, exit 2, nothing on stdout.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+const PROJECT = new URL('../..', import.meta.url).pathname;
+
+function clawtop(...args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: PROJECT, encoding: 'utf8' });
+}
+
+const USAGE_ERRORS: [args: string[], message: string][] = [
+  [['--json', '--bogus'], 'unknown flag --bogus (see --help)'],
+  [['--json', '-x'], 'unknown flag -x (see --help)'],
+  [['--json', 'extra'], 'unexpected argument "extra" (see --help)'],
+  [['--json', '--duration', '-5'], '--duration must be a number of seconds above 0, got -5'],
+  [['--json', '--duration', '0'], '--duration must be a number of seconds above 0, got 0'],
+  [['--json', '--ring-size', '3000'], '--ring-size: ring size must be a power of two from 4K to 1G, got 3000'],
+  [['--json', '--ring-size', '2G'], '--ring-size: ring size must be a power of two from 4K to 1G, got 2147483648'],
+  [['--json', '--ring-size', 'big'], '--ring-size must be a size such as 8M or 4096, got "big"'],
+  [[], 'the interactive view is not built yet: use --json (see --help)'],
+];
+
+for (const [args, message] of USAGE_ERRORS) {
+  test(`clawtop ${args.join(' ')} -> exit 2: ${message}`, () => {
+    const result = clawtop(...args);
+    assert.equal(result.stderr, `clawtop: ${message}\n`);
+    assert.equal(result.stdout, '');
+    assert.equal(result.status, 2);
+  });
+}
+
+test('--help names every flag and gives examples', () => {
+  const result = clawtop('--help');
+  assert.equal(result.status, 0);
+  for (const text of ['USAGE', '--json', '--duration', '--ring-size', '--verbose', 'EXAMPLES']) {
+    assert.ok(result.stdout.includes(text), `--help lacks ${text}`);
+  }
+});
