@@ -1,0 +1,454 @@
+/**
+ * How many events a second clawtop's pipeline takes in without losing one: kernel probe ->
+ * ring buffer -> reader thread -> one Buffer per batch -> walkBatch, the real decoder.
+ * A C workload (bench/getppid-loop.c) calls getppid() at a ladder of rates; the benchmark
+ * probe turns each call into a 56-byte record. Per step it compares the calls made, what
+ * the kernel emitted and dropped, and what the decoder walked, then prints one table and
+ * appends it to docs/BENCHMARKS.md with the machine and commit it was measured on.
+ */
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, endianness, release, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { BENCH_RECORD_KIND, COUNTER_SLOT_BENCH, structMembers } from '../src/core/contract.ts';
+import { createDecodeStats, walkBatch, type DecodeStats, type RecordVisitor } from '../src/core/decode.ts';
+import {
+  DEFAULT_RING_SIZE_BYTES,
+  KernelSession,
+  ringSizeProblem,
+  type KernelCounters,
+} from '../src/core/native.ts';
+import { ensureTracefs, privilegeProblem } from '../src/core/preflight.ts';
+
+const HELP = `
+  USAGE
+    npm run bench [-- [--quick] [--ring-size SIZE]]
+
+  Feeds clawtop's ring buffer and decoder from a getppid() loop at rising rates
+  (250k, 500k, 1M, 1.5M, 2M events/s, then flat out), prints a table of what
+  was emitted, dropped and decoded, and appends it to docs/BENCHMARKS.md.
+  Needs root.
+
+  FLAGS
+    --quick            2 s per step instead of 5 s
+    --ring-size SIZE   ring buffer size, a power of two from 4K to 1G (default 8M)
+    --help             show this help
+
+  EXAMPLES
+    sudo npm run bench
+    sudo npm run bench -- --quick --ring-size 4M
+`;
+
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
+
+/** Rate 0 asks the workload for as many calls as it can make. */
+const FLAT_OUT = 0;
+const RATE_LADDER = [250_000, 500_000, 1_000_000, 1_500_000, 2_000_000, FLAT_OUT];
+const STEP_SECONDS = 5;
+const QUICK_STEP_SECONDS = 2;
+/** From issue 6 (the pipeline issue), on this 2-core machine. */
+const TARGET_EVENTS_PER_SECOND = 1_000_000;
+/** After the workload exits, how long the ring gets to drain into the decoder. */
+const DRAIN_TIMEOUT_MS = 1000;
+const DRAIN_POLL_MS = 5;
+
+const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
+const WORKLOAD_SOURCE = `${REPOSITORY}bench/getppid-loop.c`;
+const WORKLOAD_PROGRAM = `${REPOSITORY}build/bench/getppid-loop`;
+const RESULTS_FILE = `${REPOSITORY}docs/BENCHMARKS.md`;
+
+const TGID_OFFSET = structMembers('event_header').tgid.offset;
+/** Records are written by the kernel of this host, in its byte order. */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+const RESULTS_HEADER = `# Benchmarks
+
+Measured numbers, newest last. Each section is appended by the script that measured it,
+with the machine, the commit (\`+dirty\`: with uncommitted changes) and the exact command.
+
+## pipeline (\`npm run bench\`, bench/pipeline.ts)
+
+How many events a second clawtop takes in without losing one. A C workload
+(bench/getppid-loop.c) calls getppid() at a fixed rate; the benchmark probe (tracepoint
+syscalls/sys_enter_getppid, program \`clawtop_bench\`) turns each call into one 56-byte record
+in the ring buffer; the native reader thread drains it and hands JavaScript one Buffer per
+batch; every record goes through \`walkBatch\`, the real decoder, which also reads each
+record's tgid. One fresh workload per step, one session for the whole run.
+
+- **calls**: getppid() calls the workload made. **emitted**: records the probe tried to
+  reserve (kernel counter). **dropped**: reservations that failed because the ring was full.
+  **ingested**: records the decoder walked, once the ring has drained (up to 1 s).
+- **events/s**: ingested / workload seconds. **CPU %**: the benchmark process (reader thread
+  and decoder, i.e. clawtop's side) in percent of one core, over the step's wall time.
+- **kept up**: 0 dropped and ingested == emitted. A step that kept up but whose events/s
+  stays under its target/s was held back by the workload (the probe runs in its syscalls),
+  not by clawtop.
+
+Target (issue 6, the pipeline issue): keep up with at least **1,000,000 events/s, 0 drops**,
+on the 2-vCPU development VM.
+`;
+
+class UsageError extends Error {}
+
+function fail(message: string, exitCode: number): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(exitCode);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+function parseSize(text: string): number {
+  const match = /^(\d+)([KMG]?)i?B?$/i.exec(text.trim());
+  if (!match) throw new UsageError(`--ring-size must be a size such as 8M or 4096, got "${text}"`);
+  return Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]!;
+}
+
+interface Options {
+  readonly stepSeconds: number;
+  readonly ringSizeBytes: number;
+}
+
+function parseOptions(args: string[]): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        quick: { type: 'boolean', default: false },
+        'ring-size': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${errorMessage(error)} (see --help)`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const ringSizeText = parsed.values['ring-size'];
+  const ringSizeBytes = ringSizeText === undefined ? DEFAULT_RING_SIZE_BYTES : parseSize(ringSizeText);
+  const ringProblem = ringSizeProblem(ringSizeBytes);
+  if (ringProblem) throw new UsageError(`--ring-size: ${ringProblem}`);
+  return { stepSeconds: parsed.values.quick ? QUICK_STEP_SECONDS : STEP_SECONDS, ringSizeBytes };
+}
+
+/** Compiles the workload into the git-ignored build/ when it is missing or older than its source. */
+function buildWorkload(): void {
+  const upToDate =
+    existsSync(WORKLOAD_PROGRAM) && statSync(WORKLOAD_PROGRAM).mtimeMs >= statSync(WORKLOAD_SOURCE).mtimeMs;
+  if (upToDate) return;
+  mkdirSync(dirname(WORKLOAD_PROGRAM), { recursive: true });
+  try {
+    execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', WORKLOAD_PROGRAM, WORKLOAD_SOURCE], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const stderr = error instanceof Error && 'stderr' in error ? String(error.stderr).trim() : '';
+    throw new Error(`failed to compile ${WORKLOAD_SOURCE}: ${stderr || errorMessage(error)}`);
+  }
+}
+
+/** What the decoder saw of the current step's workload. */
+interface Ingest {
+  workloadTgid: number;
+  /** Bench records of the workload walked by the decoder. */
+  ingested: number;
+  /** Records that were not the workload's bench records: none should arrive. */
+  unexpected: number;
+  readonly stats: DecodeStats;
+}
+
+function createIngest(): { ingest: Ingest; onBatch: (batch: Buffer) => void } {
+  const ingest: Ingest = { workloadTgid: 0, ingested: 0, unexpected: 0, stats: createDecodeStats() };
+  // One field of every record is read: each must be the workload's, at the contract's offset.
+  const visit: RecordVisitor = (kind, view, offset) => {
+    const tgid = view.getUint32(offset + TGID_OFFSET, LITTLE_ENDIAN);
+    if (kind === BENCH_RECORD_KIND && tgid === ingest.workloadTgid) ingest.ingested++;
+    else ingest.unexpected++;
+  };
+  return { ingest, onBatch: (batch) => walkBatch(batch, visit, ingest.stats) };
+}
+
+type Workload = ChildProcessByStdio<Writable, Readable, null>;
+
+interface StepResult {
+  readonly targetRate: number;
+  readonly calls: number;
+  readonly emitted: number;
+  readonly ingested: number;
+  readonly dropped: number;
+  readonly eventsPerSecond: number;
+  /** The benchmark process, in percent of one core. */
+  readonly cpuPercent: number;
+  readonly unexpected: number;
+}
+
+function keptUp(step: StepResult): boolean {
+  return step.dropped === 0 && step.ingested === step.emitted;
+}
+
+function benchDelta(after: KernelCounters, before: KernelCounters): { emitted: number; dropped: number } {
+  return {
+    emitted: after.emitted[COUNTER_SLOT_BENCH]! - before.emitted[COUNTER_SLOT_BENCH]!,
+    dropped: after.dropped[COUNTER_SLOT_BENCH]! - before.dropped[COUNTER_SLOT_BENCH]!,
+  };
+}
+
+/** The workload of the step under way, killed on every way out. */
+let runningWorkload: Workload | undefined;
+
+function killWorkload(): void {
+  if (runningWorkload && runningWorkload.exitCode === null && runningWorkload.signalCode === null) {
+    runningWorkload.kill('SIGKILL');
+  }
+  runningWorkload = undefined;
+}
+
+async function runStep(
+  session: KernelSession,
+  ingest: Ingest,
+  targetRate: number,
+  seconds: number,
+): Promise<StepResult> {
+  const workload = spawn(WORKLOAD_PROGRAM, [String(targetRate), String(seconds)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  runningWorkload = workload;
+  let output = '';
+  workload.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const closed = once(workload, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  await once(workload, 'spawn');
+  const tgid = workload.pid!;
+  session.setSetting('benchTgid', tgid);
+  ingest.workloadTgid = tgid;
+  ingest.ingested = 0;
+  ingest.unexpected = 0;
+
+  const countersBefore = session.readCounters();
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  workload.stdin.end('s');
+  const [exitCode, signal] = await closed;
+  runningWorkload = undefined;
+  if (exitCode !== 0) {
+    const reason = signal ? `killed by ${signal}` : `exit code ${exitCode}`;
+    throw new Error(`failed to run ${WORKLOAD_PROGRAM}: ${reason}`);
+  }
+  const calls = Number(output.trim());
+  if (!Number.isSafeInteger(calls)) {
+    throw new Error(`failed to read the workload's call count: got "${output.trim()}"`);
+  }
+
+  const drainDeadline = performance.now() + DRAIN_TIMEOUT_MS;
+  let counters = session.readCounters();
+  for (;;) {
+    const { emitted, dropped } = benchDelta(counters, countersBefore);
+    const drained = ingest.ingested >= emitted - dropped && counters.ringFillBytes === 0;
+    if (drained || performance.now() > drainDeadline) break;
+    await sleep(DRAIN_POLL_MS);
+    counters = session.readCounters();
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallMicroseconds = (performance.now() - wallBefore) * 1000;
+  session.setSetting('benchTgid', 0);
+
+  const { emitted, dropped } = benchDelta(counters, countersBefore);
+  return {
+    targetRate,
+    calls,
+    emitted,
+    ingested: ingest.ingested,
+    dropped,
+    eventsPerSecond: Math.round(ingest.ingested / seconds),
+    cpuPercent: ((cpu.user + cpu.system) / wallMicroseconds) * 100,
+    unexpected: ingest.unexpected,
+  };
+}
+
+const count = (value: number) => value.toLocaleString('en-US');
+
+function describeRate(rate: number): string {
+  return rate === FLAT_OUT ? 'flat out' : `${count(rate)}/s`;
+}
+
+/** A power of two of bytes, as 8 MiB or 4 KiB. */
+function describeBytes(bytes: number): string {
+  return bytes >= 1024 ** 2 ? `${bytes / 1024 ** 2} MiB` : `${bytes / 1024} KiB`;
+}
+
+function formatTable(steps: readonly StepResult[]): string {
+  const rows = [
+    ['target/s', 'calls', 'emitted', 'ingested', 'dropped', 'events/s', 'CPU %', 'kept up'],
+    ...steps.map((step) => [
+      step.targetRate === FLAT_OUT ? 'flat out' : count(step.targetRate),
+      count(step.calls),
+      count(step.emitted),
+      count(step.ingested),
+      count(step.dropped),
+      count(step.eventsPerSecond),
+      step.cpuPercent.toFixed(1),
+      keptUp(step) ? 'yes' : 'NO',
+    ]),
+  ];
+  // Numbers right-aligned, the verdict (last column) left-aligned.
+  const last = rows[0]!.length - 1;
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const pad = (cell: string, column: number) =>
+    column === last ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!);
+  const line = (row: string[]) => `| ${row.map(pad).join(' | ')} |`;
+  const dashes = widths.map((width) => '-'.repeat(width + 1));
+  const rule = `|${dashes.map((dash, column) => (column === last ? `:${dash}` : `${dash}:`)).join('|')}|`;
+  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
+}
+
+function formatHeadline(steps: readonly StepResult[]): string {
+  const best = steps.filter(keptUp).reduce<StepResult | undefined>(
+    (top, step) => (top === undefined || step.eventsPerSecond > top.eventsPerSecond ? step : top),
+    undefined,
+  );
+  const verdict = (best?.eventsPerSecond ?? 0) >= TARGET_EVENTS_PER_SECOND ? 'met' : 'NOT met';
+  const rate = best
+    ? `${count(best.eventsPerSecond)} events/s at ${best.cpuPercent.toFixed(1)}% CPU`
+    : 'none';
+  const target = `target ${count(TARGET_EVENTS_PER_SECOND)} events/s: ${verdict}`;
+  return `Highest rate kept up (0 dropped, ingested == emitted): ${rate}; ${target}.`;
+}
+
+/** Differences that make a run's numbers untrustworthy, one line each. */
+function problemsOf(steps: readonly StepResult[], stats: DecodeStats): string[] {
+  const problems: string[] = [];
+  if (stats.malformedRecords > 0) {
+    problems.push(`the decoder met ${count(stats.malformedRecords)} malformed records`);
+  }
+  for (const step of steps) {
+    const label = describeRate(step.targetRate);
+    if (step.unexpected > 0) {
+      problems.push(`${label}: ${count(step.unexpected)} records not from the workload`);
+    }
+    if (step.calls !== step.emitted) {
+      problems.push(`${label}: ${count(step.calls)} calls but ${count(step.emitted)} emitted`);
+    }
+  }
+  return problems;
+}
+
+function gitOutput(args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, {
+      cwd: REPOSITORY,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function describeCommit(): string {
+  const commit = gitOutput(['rev-parse', '--short', 'HEAD']);
+  if (commit === undefined) return 'unknown';
+  return gitOutput(['status', '--porcelain']) ? `${commit}+dirty` : commit;
+}
+
+function describeMachine(): string {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const cpuModel = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? 'unknown CPU';
+  const memoryGiB = (totalmem() / 1024 ** 3).toFixed(1);
+  return `${cpuModel}, ${availableParallelism()} CPUs, ${memoryGiB} GiB, Linux ${release()}`;
+}
+
+/** The command as the user typed it, through npm or not. */
+function describeCommand(args: readonly string[]): string {
+  const script = process.env.npm_lifecycle_event;
+  if (script) return `npm run ${script}${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+  return ['node --import tsx bench/pipeline.ts', ...args].join(' ');
+}
+
+function recordResults(section: string): void {
+  if (!existsSync(RESULTS_FILE)) writeFileSync(RESULTS_FILE, RESULTS_HEADER);
+  appendFileSync(RESULTS_FILE, `\n${section}`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const options = parseOptions(args);
+  const problem = privilegeProblem() ?? ensureTracefs();
+  if (problem) fail(problem, EXIT_FAILURE);
+  buildWorkload();
+  // Read before the run: recording the results must not make the tree dirty.
+  const commit = describeCommit();
+
+  const session = new KernelSession({ monitors: [], ringSizeBytes: options.ringSizeBytes });
+  const closeEverything = () => {
+    killWorkload();
+    session.close();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      closeEverything();
+      fail(`interrupted by ${signal}`, EXIT_INTERRUPTED);
+    });
+  }
+  process.once('exit', killWorkload);
+
+  const steps: StepResult[] = [];
+  const { ingest, onBatch } = createIngest();
+  try {
+    session.setMonitor('bench', true);
+    session.start(onBatch);
+    const ring = describeBytes(options.ringSizeBytes);
+    process.stderr.write(`bench: ${RATE_LADDER.length} steps of ${options.stepSeconds} s, ring ${ring}\n`);
+    for (const rate of RATE_LADDER) {
+      const step = await runStep(session, ingest, rate, options.stepSeconds);
+      steps.push(step);
+      process.stderr.write(`bench: ${describeRate(rate)}: ${count(step.eventsPerSecond)} events/s\n`);
+    }
+  } finally {
+    closeEverything();
+  }
+
+  const table = formatTable(steps);
+  const headline = formatHeadline(steps);
+  process.stdout.write(`${table}\n\n${headline}\n`);
+  const problems = problemsOf(steps, ingest.stats);
+  if (problems.length > 0) {
+    const list = problems.join('\n  ');
+    fail(`not recorded in docs/BENCHMARKS.md, the run is not trustworthy:\n  ${list}`, EXIT_FAILURE);
+  }
+  const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
+  recordResults(
+    [
+      `### pipeline, ${date} UTC`,
+      '',
+      `- machine: ${describeMachine()}`,
+      `- commit: ${commit}`,
+      `- command: \`${describeCommand(args)}\``,
+      `- steps: ${options.stepSeconds} s each, ring ${describeBytes(options.ringSizeBytes)}`,
+      '',
+      table,
+      '',
+      headline,
+      '',
+    ].join('\n'),
+  );
+  process.stderr.write(`bench: appended to ${RESULTS_FILE}\n`);
+}
+
+main().catch((error: unknown) => {
+  killWorkload();
+  fail(errorMessage(error), error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
+});
