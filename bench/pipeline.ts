@@ -21,6 +21,7 @@ import { createDecodeStats, walkBatch, type DecodeStats, type RecordVisitor } fr
 import {
   DEFAULT_RING_SIZE_BYTES,
   KernelSession,
+  parseByteSize,
   ringSizeProblem,
   type KernelCounters,
 } from '../src/core/native.ts';
@@ -107,14 +108,6 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
-
-function parseSize(text: string): number {
-  const match = /^(\d+)([KMG]?)i?B?$/i.exec(text.trim());
-  if (!match) throw new UsageError(`--ring-size must be a size such as 8M or 4096, got "${text}"`);
-  return Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]!;
-}
-
 interface Options {
   readonly stepSeconds: number;
   readonly ringSizeBytes: number;
@@ -140,7 +133,10 @@ function parseOptions(args: string[]): Options {
     process.exit(0);
   }
   const ringSizeText = parsed.values['ring-size'];
-  const ringSizeBytes = ringSizeText === undefined ? DEFAULT_RING_SIZE_BYTES : parseSize(ringSizeText);
+  const ringSizeBytes = ringSizeText === undefined ? DEFAULT_RING_SIZE_BYTES : parseByteSize(ringSizeText);
+  if (ringSizeBytes === undefined) {
+    throw new UsageError(`--ring-size must be a size such as 8M or 4096, got "${ringSizeText}"`);
+  }
   const ringProblem = ringSizeProblem(ringSizeBytes);
   if (ringProblem) throw new UsageError(`--ring-size: ${ringProblem}`);
   return { stepSeconds: parsed.values.quick ? QUICK_STEP_SECONDS : STEP_SECONDS, ringSizeBytes };

@@ -79,12 +79,20 @@ static __always_inline void *reserve_record(__u32 counter_slot, __u64 size)
 	return record;
 }
 
-static __always_inline void submit_record(void *record)
+/*
+ * Wakes the reader once per watermark's worth of queued data, on the record that
+ * crosses a multiple of it: a wakeup costs microseconds here, and one per record while
+ * the reader lags would slow every traced process. The reader's poll timeout picks up
+ * whatever stays below the mark.
+ */
+static __always_inline void submit_record(void *record, __u64 size)
 {
 	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 before = queued - (size + BPF_RINGBUF_HDR_SZ);
+	bool crossed = queued >= size + BPF_RINGBUF_HDR_SZ &&
+		       queued / wakeup_watermark_bytes != before / wakeup_watermark_bytes;
 
-	bpf_ringbuf_submit(record, queued >= wakeup_watermark_bytes ?
-					   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(record, crossed ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void fill_header(struct event_header *header, __u16 kind,
@@ -140,7 +148,7 @@ int BPF_PROG(clawtop_exec, struct task_struct *task, pid_t old_pid, struct linux
 		args_size = 0;
 	event->args_size = args_size;
 
-	submit_record(event);
+	submit_record(event, sizeof(*event));
 	return 0;
 }
 
@@ -163,7 +171,7 @@ int BPF_PROG(clawtop_exit, struct task_struct *task)
 	event->exit_code = (exit_code >> 8) & 0xff;
 	event->exit_signal = exit_code & 0x7f;
 	event->runtime_ns = bpf_ktime_get_ns() - BPF_CORE_READ(task, start_time);
-	submit_record(event);
+	submit_record(event, sizeof(*event));
 	return 0;
 }
 
@@ -184,6 +192,6 @@ int clawtop_bench(void *ctx)
 	if (!header)
 		return 0;
 	fill_header(header, BENCH_RECORD_KIND, sizeof(*header), bpf_get_current_task_btf());
-	submit_record(header);
+	submit_record(header, sizeof(*header));
 	return 0;
 }

@@ -42,6 +42,8 @@ Napi::Value BpfSession::Open(const Napi::CallbackInfo &info) {
   Napi::Array requested = options.Get("monitors").As<Napi::Array>();
   if (options.Get("log").IsFunction()) log_callback_ = Napi::Persistent(options.Get("log").As<Napi::Function>());
 
+  features_.clear();
+  monitors_.clear();
   for (OptionalFeature feature : {OptionalFeature::kLsm, OptionalFeature::kFentry})
     features_.emplace_back(feature, ProbeFeature(feature));
   ChooseHooks();

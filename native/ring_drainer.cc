@@ -3,6 +3,9 @@
 
 #include <bpf/libbpf.h>
 
+#include <sys/epoll.h>
+#include <unistd.h>
+
 #include <cerrno>
 
 #include "errors.h"
@@ -10,7 +13,7 @@
 namespace clawtop {
 namespace {
 
-// Poll timeout: with BPF_RB_NO_WAKEUP this bounds how late a lone record arrives.
+// With BPF_RB_NO_WAKEUP this bounds how late a lone record arrives.
 constexpr int kPollTimeoutMs = 10;
 // A batch is handed over once it holds this much, so a flood cannot grow it forever.
 constexpr size_t kBatchBytes = 1 << 20;
@@ -47,6 +50,20 @@ RingDrainer::RingDrainer(Napi::Env env, int ring_map_fd, Napi::Function on_batch
     delete batch_;
     throw Napi::Error::New(env, FailureMessage("create ring buffer reader", error_number));
   }
+  // libbpf's own epoll is level-triggered: with a steady producer it reports the ring
+  // readable at once, every time, and batches shrink to a few records. Edge-triggered,
+  // the reader wakes only on the kernel's forced wakeups (one per watermark of data) or
+  // at the timeout, and takes everything queued in large batches.
+  wakeup_epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  epoll_event readable{};
+  readable.events = EPOLLIN | EPOLLET;
+  if (wakeup_epoll_fd_ < 0 || epoll_ctl(wakeup_epoll_fd_, EPOLL_CTL_ADD, ring_map_fd, &readable) < 0) {
+    int error_number = errno;
+    if (wakeup_epoll_fd_ >= 0) close(wakeup_epoll_fd_);
+    ring_buffer__free(ring_);
+    delete batch_;
+    throw Napi::Error::New(env, FailureMessage("watch ring buffer", error_number));
+  }
   deliver_ = BatchFunction::New(env, on_batch, "clawtop-ring-drainer", kQueuedBatches, 1);
   // Registered after the thread-safe function, so at environment teardown it runs first
   // (hooks run in reverse order) and the worker is gone before the function is.
@@ -73,6 +90,7 @@ void RingDrainer::Stop() {
   teardown_hook_registered_ = false;
   ring_buffer__free(ring_);
   ring_ = nullptr;
+  close(wakeup_epoll_fd_);
   delete batch_;
   batch_ = nullptr;
 }
@@ -85,12 +103,13 @@ int RingDrainer::AppendRecord(void *context, void *data, size_t size) {
 }
 
 void RingDrainer::Drain() {
+  epoll_event wakeup;
   while (running_) {
-    int result = ring_buffer__poll(ring_, kPollTimeoutMs);
-    // With BPF_RB_NO_WAKEUP, poll drains only after a forced wakeup; consume takes the rest.
+    epoll_wait(wakeup_epoll_fd_, &wakeup, 1, kPollTimeoutMs);
+    int result;
     do {
-      if (result == kBatchFull) Flush();
       result = ring_buffer__consume(ring_);
+      if (result == kBatchFull) Flush();
     } while (result == kBatchFull && running_);
     Flush();
   }

@@ -39,6 +39,7 @@ class RingDrainer {
   void Flush();
 
   ring_buffer *ring_ = nullptr;
+  int wakeup_epoll_fd_ = -1;
   Batch *batch_;
   BatchFunction deliver_;
   Napi::Env env_;

@@ -4,7 +4,13 @@ import meow from 'meow';
 
 import { BENCH_RECORD_KIND } from './core/contract.ts';
 import { createDecodeStats, decodeEvent, walkBatch } from './core/decode.ts';
-import { DEFAULT_RING_SIZE_BYTES, KernelSession, MONITOR_NAMES, ringSizeProblem } from './core/native.ts';
+import {
+  DEFAULT_RING_SIZE_BYTES,
+  KernelSession,
+  MONITOR_NAMES,
+  parseByteSize,
+  ringSizeProblem,
+} from './core/native.ts';
 import { createNdjsonFormatter } from './core/ndjson.ts';
 import { btfProblem, privilegeProblem } from './core/preflight.ts';
 
@@ -42,14 +48,6 @@ function fail(message: string, exitCode: number): never {
   process.exit(exitCode);
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
-
-export function parseSize(text: string): number {
-  const match = /^(\d+)([KMG]?)i?B?$/i.exec(text.trim());
-  if (!match) throw new UsageError(`--ring-size must be a size such as 8M or 4096, got "${text}"`);
-  return Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]!;
-}
-
 const FLAGS = {
   json: { type: 'boolean', default: false },
   duration: { type: 'number' },
@@ -69,7 +67,10 @@ function parseFlags() {
   if (duration !== undefined && !(Number.isFinite(duration) && duration > 0)) {
     throw new UsageError(`--duration must be a number of seconds above 0, got ${duration}`);
   }
-  const ringSizeBytes = parseSize(cli.flags.ringSize);
+  const ringSizeBytes = parseByteSize(cli.flags.ringSize);
+  if (ringSizeBytes === undefined) {
+    throw new UsageError(`--ring-size must be a size such as 8M or 4096, got "${cli.flags.ringSize}"`);
+  }
   const ringProblem = ringSizeProblem(ringSizeBytes);
   if (ringProblem) throw new UsageError(`--ring-size: ${ringProblem}`);
   if (!cli.flags.json) {

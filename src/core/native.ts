@@ -61,6 +61,14 @@ export const MAX_RING_SIZE_BYTES = 1024 * 1024 * 1024;
 
 const ADDON_PATH = fileURLToPath(new URL('../../build/Release/clawtop.node', import.meta.url));
 
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** "8M", "64KiB", "4096" in bytes; undefined when the text is not a size. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^(\d+)([KMG]?)i?B?$/i.exec(text.trim());
+  return match ? Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]! : undefined;
+}
+
 export function ringSizeProblem(bytes: number): string | undefined {
   const powerOfTwo = Number.isInteger(bytes) && bytes > 0 && (bytes & (bytes - 1)) === 0;
   if (!powerOfTwo || bytes < MIN_RING_SIZE_BYTES || bytes > MAX_RING_SIZE_BYTES) {
