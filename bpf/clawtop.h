@@ -195,10 +195,33 @@ struct kind_counters {
 	__u64 dropped;
 };
 
-/* The single entry of the runtime_settings map, written by user space at any time. */
+#define FILTER_PID 0x01
+#define FILTER_UID 0x02
+#define FILTER_CGROUP 0x04
+#define FILTER_PORT 0x08
+
+/*
+ * The single entry of the runtime_settings map, written by user space at any time.
+ * A filter applies only when its FILTER_* bit is set in active_filters; the port
+ * filter applies to NET events (either end), the others to every process event.
+ */
 struct runtime_settings {
-	__u32 self_tgid;	/* clawtop itself: never reported */
+	__u32 self_tgid;	/* clawtop itself: never reported; 0 = nobody */
 	__u32 bench_tgid;	/* the benchmark probe's only target */
+	__u32 filter_tgid;
+	__u32 filter_uid;
+	__u64 filter_cgroup_id;
+	__u16 filter_port;
+	__u16 active_filters;	/* FILTER_* bits */
+	__u32 _pad;
+};
+
+/* Per cgroup v2 id, per CPU, in the cgroup_traffic map: counted in the kernel, read on a timer. */
+struct cgroup_traffic {
+	__u64 rx_bytes;
+	__u64 tx_bytes;
+	__u64 rx_packets;
+	__u64 tx_packets;
 };
 
 _Static_assert(sizeof(struct event_header) == 56, "event_header layout");
@@ -210,6 +233,7 @@ _Static_assert(sizeof(struct net_event) == 104, "net_event layout");
 _Static_assert(sizeof(struct cgroup_event) == 88, "cgroup_event layout");
 _Static_assert(sizeof(struct anomaly_event) == 216, "anomaly_event layout");
 _Static_assert(sizeof(struct kind_counters) == 16, "kind_counters layout");
-_Static_assert(sizeof(struct runtime_settings) == 8, "runtime_settings layout");
+_Static_assert(sizeof(struct runtime_settings) == 32, "runtime_settings layout");
+_Static_assert(sizeof(struct cgroup_traffic) == 32, "cgroup_traffic layout");
 
 #endif /* CLAWTOP_H */

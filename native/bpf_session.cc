@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ Napi::Function BpfSession::Define(Napi::Env env) {
                          InstanceMethod<&BpfSession::SetSetting>("setSetting"),
                          InstanceMethod<&BpfSession::Start>("start"),
                          InstanceMethod<&BpfSession::ReadCounters>("readCounters"),
+                         InstanceMethod<&BpfSession::ReadCgroupTraffic>("readCgroupTraffic"),
                          InstanceMethod<&BpfSession::Close>("close"),
                      });
 }
@@ -31,7 +33,7 @@ BpfSession::BpfSession(const Napi::CallbackInfo &info) : Napi::ObjectWrap<BpfSes
 
 BpfSession::~BpfSession() { CloseAll(); }
 
-// open({ringSizeBytes, selfTgid, monitors, log}) -> hook report. The fixed order of
+// open({ringSizeBytes, selfTgid, cgroupRoot, monitors, log}) -> hook report. The fixed order of
 // libbpf-bootstrap: probe -> open -> set options -> load -> attach.
 Napi::Value BpfSession::Open(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -40,6 +42,11 @@ Napi::Value BpfSession::Open(const Napi::CallbackInfo &info) {
   ring_size_bytes_ = options.Get("ringSizeBytes").As<Napi::Number>().Uint32Value();
   const uint32_t self_tgid = options.Get("selfTgid").As<Napi::Number>().Uint32Value();
   Napi::Array requested = options.Get("monitors").As<Napi::Array>();
+  // cgroup programs attach to the cgroup v2 root and so see every cgroup below it.
+  const std::string cgroup_root = options.Get("cgroupRoot").As<Napi::String>().Utf8Value();
+  cgroup_root_fd_ = cgroup_root.empty() ? -1 : open(cgroup_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (!cgroup_root.empty() && cgroup_root_fd_ < 0) cgroup_root_error_ = FailureMessage("open cgroup v2 root " + cgroup_root, errno);
+  if (cgroup_root.empty()) cgroup_root_error_ = "no cgroup v2 hierarchy is mounted";
   if (options.Get("log").IsFunction()) log_callback_ = Napi::Persistent(options.Get("log").As<Napi::Function>());
 
   features_.clear();
@@ -119,6 +126,11 @@ void BpfSession::ChooseHooks() {
   }
 }
 
+bool BpfSession::IsCgroupProgram(const bpf_program *program) {
+  const bpf_prog_type type = bpf_program__type(program);
+  return type == BPF_PROG_TYPE_CGROUP_SKB || type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR;
+}
+
 BpfSession::MonitorState *BpfSession::FindMonitor(const std::string &name) {
   for (MonitorState &monitor : monitors_)
     if (monitor.hooks->monitor == name) return &monitor;
@@ -134,13 +146,21 @@ bool BpfSession::Attach(MonitorState &monitor) {
   }
   for (const std::string &name : monitor.choice->programs) {
     bpf_program *program = bpf_object__find_program_by_name(skeleton_->obj, name.c_str());
-    bpf_link *link = program != nullptr ? bpf_program__attach(program) : nullptr;
-    if (link == nullptr) {
-      monitor.attach_error = FailureMessage("attach " + name, program != nullptr ? errno : ENOENT);
-      Detach(monitor);
-      return false;
+    if (program == nullptr) {
+      monitor.attach_error = FailureMessage("attach " + name, ENOENT);
+    } else if (IsCgroupProgram(program) && cgroup_root_fd_ < 0) {
+      monitor.attach_error = "failed to attach " + name + ": " + cgroup_root_error_;
+    } else {
+      bpf_link *link = IsCgroupProgram(program) ? bpf_program__attach_cgroup(program, cgroup_root_fd_)
+                                                : bpf_program__attach(program);
+      if (link != nullptr) {
+        monitor.links.push_back(link);
+        continue;
+      }
+      monitor.attach_error = FailureMessage("attach " + name, errno);
     }
-    monitor.links.push_back(link);
+    Detach(monitor);
+    return false;
   }
   return true;
 }
@@ -167,23 +187,41 @@ Napi::Value BpfSession::SetMonitor(const Napi::CallbackInfo &info) {
   return HookReport(env);
 }
 
-// setSetting(name, value): one field of the runtime_settings map.
+// setSetting(name, value): one field of the runtime_settings map; for a filter, null
+// switches it off.
 Napi::Value BpfSession::SetSetting(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (skeleton_ == nullptr) throw Napi::Error::New(env, "failed to write runtime settings: BPF object not open");
   const std::string name = info[0].As<Napi::String>().Utf8Value();
-  const uint32_t value = info[1].As<Napi::Number>().Uint32Value();
+  const bool off = info[1].IsNull();
+  const double value = off ? 0 : info[1].As<Napi::Number>().DoubleValue();
   const uint32_t zero = 0;
   runtime_settings settings = {};
   int error = bpf_map__lookup_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
                                    sizeof(settings), 0);
   if (error != 0) throw Napi::Error::New(env, FailureMessage("read runtime settings", error));
-  if (name == "selfTgid")
-    settings.self_tgid = value;
-  else if (name == "benchTgid")
-    settings.bench_tgid = value;
-  else
+  auto set_filter = [&](uint16_t bit) {
+    settings.active_filters = off ? settings.active_filters & ~bit : settings.active_filters | bit;
+  };
+  if (name == "selfTgid") {
+    settings.self_tgid = static_cast<uint32_t>(value);
+  } else if (name == "benchTgid") {
+    settings.bench_tgid = static_cast<uint32_t>(value);
+  } else if (name == "filterTgid") {
+    settings.filter_tgid = static_cast<uint32_t>(value);
+    set_filter(FILTER_PID);
+  } else if (name == "filterUid") {
+    settings.filter_uid = static_cast<uint32_t>(value);
+    set_filter(FILTER_UID);
+  } else if (name == "filterCgroupId") {
+    settings.filter_cgroup_id = static_cast<uint64_t>(value);
+    set_filter(FILTER_CGROUP);
+  } else if (name == "filterPort") {
+    settings.filter_port = static_cast<uint16_t>(value);
+    set_filter(FILTER_PORT);
+  } else {
     throw Napi::Error::New(env, "failed to write runtime setting " + name + ": no such setting");
+  }
   error = bpf_map__update_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
                                sizeof(settings), BPF_ANY);
   if (error != 0) throw Napi::Error::New(env, FailureMessage("write runtime settings", error));
@@ -233,6 +271,43 @@ Napi::Value BpfSession::ReadCounters(const Napi::CallbackInfo &info) {
   return counters;
 }
 
+// readCgroupTraffic() -> [{cgroupId, rxBytes, txBytes, rxPackets, txPackets}], totals since
+// load summed over CPUs: the kernel counts per packet, user space reads on a timer.
+Napi::Value BpfSession::ReadCgroupTraffic(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (skeleton_ == nullptr) throw Napi::Error::New(env, "failed to read cgroup traffic: BPF object not open");
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) throw Napi::Error::New(env, FailureMessage("count possible CPUs", cpus));
+  std::vector<cgroup_traffic> per_cpu(cpus);
+  Napi::Array rows = Napi::Array::New(env);
+  bpf_map *map = skeleton_->maps.cgroup_traffic;
+  uint64_t key = 0;
+  uint64_t next_key;
+  const void *previous = nullptr;
+  while (bpf_map__get_next_key(map, previous, &next_key, sizeof(next_key)) == 0) {
+    key = next_key;
+    previous = &key;
+    // An entry evicted between the two calls is simply skipped.
+    if (bpf_map__lookup_elem(map, &key, sizeof(key), per_cpu.data(), per_cpu.size() * sizeof(cgroup_traffic), 0) != 0)
+      continue;
+    cgroup_traffic total = {};
+    for (const cgroup_traffic &traffic : per_cpu) {
+      total.rx_bytes += traffic.rx_bytes;
+      total.tx_bytes += traffic.tx_bytes;
+      total.rx_packets += traffic.rx_packets;
+      total.tx_packets += traffic.tx_packets;
+    }
+    Napi::Object row = Napi::Object::New(env);
+    row.Set("cgroupId", Napi::Number::New(env, static_cast<double>(key)));
+    row.Set("rxBytes", Napi::Number::New(env, static_cast<double>(total.rx_bytes)));
+    row.Set("txBytes", Napi::Number::New(env, static_cast<double>(total.tx_bytes)));
+    row.Set("rxPackets", Napi::Number::New(env, static_cast<double>(total.rx_packets)));
+    row.Set("txPackets", Napi::Number::New(env, static_cast<double>(total.tx_packets)));
+    rows.Set(rows.Length(), row);
+  }
+  return rows;
+}
+
 Napi::Value BpfSession::Close(const Napi::CallbackInfo &info) {
   CloseAll();
   ForwardLibbpfLog(info.Env());
@@ -248,6 +323,8 @@ void BpfSession::CloseAll() {
   ring_positions_ = nullptr;
   clawtop_bpf__destroy(skeleton_);
   skeleton_ = nullptr;
+  if (cgroup_root_fd_ >= 0) close(cgroup_root_fd_);
+  cgroup_root_fd_ = -1;
 }
 
 Napi::Object BpfSession::HookReport(Napi::Env env) {

@@ -11,6 +11,7 @@
 #include "ring_drainer.h"
 
 struct bpf_link;
+struct bpf_program;
 struct clawtop_bpf;
 
 namespace clawtop {
@@ -38,8 +39,10 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   Napi::Value SetSetting(const Napi::CallbackInfo &info);
   Napi::Value Start(const Napi::CallbackInfo &info);
   Napi::Value ReadCounters(const Napi::CallbackInfo &info);
+  Napi::Value ReadCgroupTraffic(const Napi::CallbackInfo &info);
   Napi::Value Close(const Napi::CallbackInfo &info);
 
+  static bool IsCgroupProgram(const bpf_program *program);
   void ChooseHooks();
   bool Attach(MonitorState &monitor);
   void Detach(MonitorState &monitor);
@@ -57,6 +60,8 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   void *ring_positions_ = nullptr;
   size_t ring_positions_bytes_ = 0;
   uint32_t ring_size_bytes_ = 0;
+  int cgroup_root_fd_ = -1;
+  std::string cgroup_root_error_;
 };
 
 }  // namespace clawtop

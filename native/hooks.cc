@@ -82,8 +82,24 @@ FeatureProbe ProbeFeature(OptionalFeature feature) {
 const std::vector<MonitorHooks> &MonitorTable() {
   static const std::vector<MonitorHooks> table = {
       {"exec",
-       {{"tp_btf/sched_process_exec+sched_process_exit", OptionalFeature::kNone,
+       {{"tp_btf/sched_process_{exec,exit}", OptionalFeature::kNone,
          {"clawtop_exec", "clawtop_exit"}}}},
+      {"files",
+       {{"lsm/file_open", OptionalFeature::kLsm, {"clawtop_file_open"}},
+        // Every syscall on the host takes the slow path while these are attached.
+        {"tracepoint/syscalls/sys_{enter,exit}_openat", OptionalFeature::kNone,
+         {"clawtop_openat_enter", "clawtop_openat_exit"}}}},
+      {"net",
+       {{"lsm/socket_connect + tp_btf/inet_sock_set_state", OptionalFeature::kLsm,
+         {"clawtop_socket_connect", "clawtop_tcp_state"}},
+        {"cgroup/connect{4,6} + tp_btf/inet_sock_set_state", OptionalFeature::kNone,
+         {"clawtop_connect4", "clawtop_connect6", "clawtop_tcp_state"}}}},
+      {"cgroup",
+       {{"cgroup_skb/{ingress,egress}", OptionalFeature::kNone, {"clawtop_skb_ingress", "clawtop_skb_egress"}}}},
+      {"syscalls",
+       {{"tracepoint/syscalls/sys_{enter,exit}_{execve,openat}", OptionalFeature::kNone,
+         {"clawtop_sys_execve_enter", "clawtop_sys_execve_exit", "clawtop_sys_openat_enter",
+          "clawtop_sys_openat_exit"}}}},
       // Not a user-facing monitor: the getppid probe of bench/pipeline.
       {"bench", {{"tracepoint/syscalls/sys_enter_getppid", OptionalFeature::kNone, {"clawtop_bench"}}}},
   };

@@ -4,15 +4,18 @@ import meow from 'meow';
 
 import { BENCH_RECORD_KIND } from './core/contract.ts';
 import { createDecodeStats, decodeEvent, walkBatch } from './core/decode.ts';
+import { formatHookTable, userFacingHooks } from './core/hook-report.ts';
 import {
+  DEFAULT_MONITORS,
   DEFAULT_RING_SIZE_BYTES,
   KernelSession,
   MONITOR_NAMES,
   parseByteSize,
   ringSizeProblem,
+  type MonitorName,
 } from './core/native.ts';
 import { createNdjsonFormatter } from './core/ndjson.ts';
-import { btfProblem, privilegeProblem } from './core/preflight.ts';
+import { btfProblem, ensureTracefs, privilegeProblem } from './core/preflight.ts';
 
 const EXIT_RUNTIME_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -21,24 +24,33 @@ const FINAL_DRAIN_MS = 50;
 
 const HELP = `
   USAGE
-    clawtop --json [--duration SECONDS] [--ring-size SIZE] [--verbose]
+    clawtop --json [--monitors LIST] [--duration SECONDS] [--ring-size SIZE] [--verbose]
+    clawtop --probe
 
-  Watches this host through eBPF and streams what it sees: programs executed and
-  processes exiting, one JSON object per line. Needs root, or CAP_BPF, CAP_PERFMON
-  and CAP_NET_ADMIN.
+  Watches this host through eBPF and streams what it sees, one JSON object per
+  line: programs executed and processes exiting, files opened, connections made,
+  traffic per cgroup. Needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.
 
   FLAGS
-    --json              stream events as NDJSON on stdout
+    --json              stream events as NDJSON on stdout; the first line is the
+                        hook report (which program serves each monitor)
+    --monitors LIST     monitors to run, comma-separated, from
+                        ${MONITOR_NAMES.join(', ')}
+                        (default: ${DEFAULT_MONITORS.join(',')}; syscalls is opt-in
+                        because syscall tracepoints slow every syscall on the host)
     --duration SECONDS  stop after this many seconds (default: run until Ctrl-C)
     --ring-size SIZE    kernel ring buffer size, a power of two from 4K to 1G
                         (default: 8M)
+    --probe             print which hook serves each monitor on this kernel, and
+                        why a fallback was taken, then exit
     --verbose           print libbpf's messages on stderr
     --help              show this help
     --version           show the version
 
   EXAMPLES
     sudo clawtop --json --duration 5
-    sudo clawtop --json | grep '"kind":"exec"'
+    sudo clawtop --json --monitors exec,syscalls | grep ENOENT
+    sudo clawtop --probe
 `;
 
 class UsageError extends Error {}
@@ -50,10 +62,21 @@ function fail(message: string, exitCode: number): never {
 
 const FLAGS = {
   json: { type: 'boolean', default: false },
+  probe: { type: 'boolean', default: false },
+  monitors: { type: 'string', default: DEFAULT_MONITORS.join(',') },
   duration: { type: 'number' },
   ringSize: { type: 'string', default: String(DEFAULT_RING_SIZE_BYTES) },
   verbose: { type: 'boolean', default: false },
 } as const;
+
+function parseMonitors(list: string): MonitorName[] {
+  const names = list.split(',').map((name) => name.trim());
+  const unknown = names.find((name) => !(MONITOR_NAMES as readonly string[]).includes(name));
+  if (unknown !== undefined) {
+    throw new UsageError(`--monitors: unknown monitor "${unknown}" (choose from ${MONITOR_NAMES.join(', ')})`);
+  }
+  return [...new Set(names as MonitorName[])];
+}
 
 function parseFlags() {
   // Unknown flags are reported here, not by meow, to keep the error on one line.
@@ -73,23 +96,43 @@ function parseFlags() {
   }
   const ringProblem = ringSizeProblem(ringSizeBytes);
   if (ringProblem) throw new UsageError(`--ring-size: ${ringProblem}`);
-  if (!cli.flags.json) {
-    throw new UsageError('the interactive view is not built yet: use --json (see --help)');
+  const monitors = parseMonitors(cli.flags.monitors);
+  if (!cli.flags.json && !cli.flags.probe) {
+    throw new UsageError('the interactive view is not built yet: use --json or --probe (see --help)');
   }
-  return { durationSeconds: duration, ringSizeBytes, verbose: cli.flags.verbose };
+  return {
+    mode: cli.flags.probe ? ('probe' as const) : ('json' as const),
+    monitors,
+    durationSeconds: duration,
+    ringSizeBytes,
+    verbose: cli.flags.verbose,
+  };
 }
 
-function streamJson(options: ReturnType<typeof parseFlags>): void {
-  const problem = privilegeProblem() ?? btfProblem();
+type Options = ReturnType<typeof parseFlags>;
+
+function openKernel(options: Options, monitors: readonly MonitorName[]): KernelSession {
+  const problem = privilegeProblem() ?? btfProblem() ?? ensureTracefs();
   if (problem) fail(problem, EXIT_RUNTIME_FAILURE);
-
   const log = options.verbose ? (line: string) => process.stderr.write(`libbpf: ${line}\n`) : undefined;
-  const session = new KernelSession({ ringSizeBytes: options.ringSizeBytes, monitors: MONITOR_NAMES, log });
-  const unattached = session.report.hooks.filter((hook) => hook.monitor !== 'bench' && !hook.attached);
-  for (const hook of unattached) process.stderr.write(`clawtop: ${hook.monitor} is off: ${hook.reason}\n`);
-  if (unattached.length === MONITOR_NAMES.length) fail('no monitor could be attached', EXIT_RUNTIME_FAILURE);
+  return new KernelSession({ ringSizeBytes: options.ringSizeBytes, monitors, log });
+}
 
+function printProbe(options: Options): void {
+  const session = openKernel(options, []);
+  process.stdout.write(formatHookTable(session.report));
+  session.close();
+}
+
+function streamJson(options: Options): void {
+  const session = openKernel(options, options.monitors);
   const formatEvent = createNdjsonFormatter();
+  const hooks = userFacingHooks(session.report);
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'hooks', ...hooks })}\n`);
+  const unattached = hooks.hooks.filter((hook) => options.monitors.includes(hook.monitor) && !hook.attached);
+  for (const hook of unattached) process.stderr.write(`clawtop: ${hook.monitor} is off: ${hook.reason}\n`);
+  if (unattached.length === options.monitors.length) fail('no monitor could be attached', EXIT_RUNTIME_FAILURE);
+
   const stats = createDecodeStats();
   session.start((batch) => {
     let lines = '';
@@ -124,7 +167,9 @@ function streamJson(options: ReturnType<typeof parseFlags>): void {
 }
 
 try {
-  streamJson(parseFlags());
+  const options = parseFlags();
+  if (options.mode === 'probe') printProbe(options);
+  else streamJson(options);
 } catch (error) {
   if (error instanceof UsageError) fail(error.message, EXIT_USAGE);
   fail(error instanceof Error ? error.message : String(error), EXIT_RUNTIME_FAILURE);

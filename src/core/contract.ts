@@ -133,6 +133,12 @@ export const EXEC_FLAG_ARGS_TRUNCATED = 0x02;
 export const FILE_FLAG_PATH_TRUNCATED = 0x01;
 export const CGROUP_FLAG_THRESHOLD_CROSSED = 0x01;
 
+/** runtime_settings.active_filters bits: which in-kernel filters apply. */
+export const FILTER_PID = 0x01;
+export const FILTER_UID = 0x02;
+export const FILTER_CGROUP = 0x04;
+export const FILTER_PORT = 0x08;
+
 /** Fixed-width integer types of the contract (__u8 ... __s64). */
 export type IntegerType = 'u8' | 'u16' | 'u32' | 's32' | 'u64' | 's64';
 
@@ -275,10 +281,25 @@ export const STRUCT_LAYOUTS = {
     ],
   },
   runtime_settings: {
-    size: 8,
+    size: 32,
     members: [
       { name: 'self_tgid', offset: 0, type: 'u32' },
       { name: 'bench_tgid', offset: 4, type: 'u32' },
+      { name: 'filter_tgid', offset: 8, type: 'u32' },
+      { name: 'filter_uid', offset: 12, type: 'u32' },
+      { name: 'filter_cgroup_id', offset: 16, type: 'u64' },
+      { name: 'filter_port', offset: 24, type: 'u16' },
+      { name: 'active_filters', offset: 26, type: 'u16' },
+      { name: '_pad', offset: 28, type: 'u32' },
+    ],
+  },
+  cgroup_traffic: {
+    size: 32,
+    members: [
+      { name: 'rx_bytes', offset: 0, type: 'u64' },
+      { name: 'tx_bytes', offset: 8, type: 'u64' },
+      { name: 'rx_packets', offset: 16, type: 'u64' },
+      { name: 'tx_packets', offset: 24, type: 'u64' },
     ],
   },
 } as const satisfies Record<string, StructLayout>;

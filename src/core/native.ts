@@ -4,8 +4,12 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-export const MONITOR_NAMES = ['exec'] as const;
+import { findCgroup2Root } from './cgroups.ts';
+
+export const MONITOR_NAMES = ['exec', 'files', 'net', 'cgroup', 'syscalls'] as const;
 export type MonitorName = (typeof MONITOR_NAMES)[number];
+/** syscalls is opt-in: syscall tracepoints tax every syscall on the host. */
+export const DEFAULT_MONITORS: readonly MonitorName[] = ['exec', 'files', 'net', 'cgroup'];
 /** The benchmark probe is attached like a monitor but is never shown as one. */
 export type ProgramSetName = MonitorName | 'bench';
 
@@ -39,19 +43,39 @@ export interface KernelCounters {
   readonly ringSizeBytes: number;
 }
 
+/** Totals since load, summed over CPUs, for one cgroup v2 id. */
+export interface CgroupTrafficTotals {
+  readonly cgroupId: number;
+  readonly rxBytes: number;
+  readonly txBytes: number;
+  readonly rxPackets: number;
+  readonly txPackets: number;
+}
+
 export type RuntimeSetting = 'selfTgid' | 'benchTgid';
+/** In-kernel filters: only matching events are emitted at all. */
+export type KernelFilter = 'filterTgid' | 'filterUid' | 'filterCgroupId' | 'filterPort';
+
+const FILTER_LIMITS: Record<KernelFilter, number> = {
+  filterTgid: 0xffffffff,
+  filterUid: 0xffffffff,
+  filterCgroupId: Number.MAX_SAFE_INTEGER,
+  filterPort: 0xffff,
+};
 
 interface NativeBpfSession {
   open(options: {
     ringSizeBytes: number;
     selfTgid: number;
+    cgroupRoot: string;
     monitors: readonly ProgramSetName[];
     log?: (line: string) => void;
   }): HookReport;
   setMonitor(name: ProgramSetName, on: boolean): HookReport;
-  setSetting(name: RuntimeSetting, value: number): void;
+  setSetting(name: RuntimeSetting | KernelFilter, value: number | null): void;
   start(onBatch: (batch: Buffer) => void): void;
   readCounters(): KernelCounters;
+  readCgroupTraffic(): CgroupTrafficTotals[];
   close(): void;
 }
 
@@ -87,8 +111,10 @@ function loadAddon(): { BpfSession: new () => NativeBpfSession } {
 export interface KernelSessionOptions {
   readonly ringSizeBytes?: number;
   readonly monitors: readonly ProgramSetName[];
-  /** The process whose own activity is never reported; clawtop itself by default. */
+  /** The process whose own activity is never reported; clawtop itself by default, 0 for none. */
   readonly selfTgid?: number;
+  /** Where cgroup programs attach; the mounted cgroup v2 root by default. */
+  readonly cgroupRoot?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -112,6 +138,7 @@ export class KernelSession {
     this.report = this.native.open({
       ringSizeBytes,
       selfTgid: options.selfTgid ?? process.pid,
+      cgroupRoot: options.cgroupRoot ?? findCgroup2Root() ?? '',
       monitors: options.monitors,
       log: options.log,
     });
@@ -133,8 +160,21 @@ export class KernelSession {
     this.native.setSetting(name, value);
   }
 
+  /** Sets an in-kernel filter, or with null switches it off. */
+  setFilter(name: KernelFilter, value: number | null): void {
+    const limit = FILTER_LIMITS[name];
+    if (value !== null && !(Number.isInteger(value) && value >= 0 && value <= limit)) {
+      throw new RangeError(`${name} must be an integer from 0 to ${limit}, got ${value}`);
+    }
+    this.native.setSetting(name, value);
+  }
+
   readCounters(): KernelCounters {
     return this.native.readCounters();
+  }
+
+  readCgroupTraffic(): CgroupTrafficTotals[] {
+    return this.native.readCgroupTraffic();
   }
 
   /** Idempotent. Batches still queued for JavaScript are dropped. */

@@ -18,7 +18,8 @@ const USAGE_ERRORS: [args: string[], message: string][] = [
   [['--json', '--ring-size', '3000'], '--ring-size: ring size must be a power of two from 4K to 1G, got 3000'],
   [['--json', '--ring-size', '2G'], '--ring-size: ring size must be a power of two from 4K to 1G, got 2147483648'],
   [['--json', '--ring-size', 'big'], '--ring-size must be a size such as 8M or 4096, got "big"'],
-  [[], 'the interactive view is not built yet: use --json (see --help)'],
+  [[], 'the interactive view is not built yet: use --json or --probe (see --help)'],
+  [['--json', '--monitors', 'exec,disk'], '--monitors: unknown monitor "disk" (choose from exec, files, net, cgroup, syscalls)'],
 ];
 
 for (const [args, message] of USAGE_ERRORS) {

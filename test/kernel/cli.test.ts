@@ -68,7 +68,7 @@ function ourProgramsLoaded(): string[] {
 
 test('--json --duration streams one event per line and stops cleanly', async (t) => {
   if (prerequisiteMissing(t)) return;
-  const clawtop = startClawtop(t, ['--json', '--duration', '3']);
+  const clawtop = startClawtop(t, ['--json', '--monitors', 'exec', '--duration', '3']);
   const name = await waitUntilWatching(t, clawtop);
   const [exitCode] = await once(clawtop.child, 'exit');
 
@@ -88,7 +88,7 @@ test('--json --duration streams one event per line and stops cleanly', async (t)
 
 test('after kill -9, no program of ours stays loaded', async (t) => {
   if (prerequisiteMissing(t)) return;
-  const clawtop = startClawtop(t, ['--json']);
+  const clawtop = startClawtop(t, ['--json', '--monitors', 'exec']);
   await waitUntilWatching(t, clawtop);
   assert.notDeepEqual(ourProgramsLoaded(), []);
 
@@ -99,7 +99,7 @@ test('after kill -9, no program of ours stays loaded', async (t) => {
 
 test('SIGTERM ends the stream with exit 0 and everything detached', async (t) => {
   if (prerequisiteMissing(t)) return;
-  const clawtop = startClawtop(t, ['--json']);
+  const clawtop = startClawtop(t, ['--json', '--monitors', 'exec']);
   await waitUntilWatching(t, clawtop);
   clawtop.child.kill('SIGTERM');
   const [exitCode] = await once(clawtop.child, 'exit');

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The maps and helpers every monitor shares. Every record goes through
+ * reserve_record() and submit_record(): the first counts what was emitted and what
+ * the full ring dropped, the second batches wakeups so user space is woken per
+ * batch, not per record.
+ */
+#ifndef CLAWTOP_COMMON_BPF_H
+#define CLAWTOP_COMMON_BPF_H
+
+/* Set by the loader before load: wake the reader once this much is queued. */
+const volatile __u64 wakeup_watermark_bytes = 512 * 1024;
+
+/* Sized by the loader (--ring-size) before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, COUNTER_SLOTS);
+	__type(key, __u32);
+	__type(value, struct kind_counters);
+} event_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct runtime_settings);
+} runtime_settings SEC(".maps");
+
+/* Per cgroup v2 id: bytes and packets each way, read and summed over CPUs by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct cgroup_traffic);
+} cgroup_traffic SEC(".maps");
+
+/*
+ * BTF keeps only the types of globals and arguments, not of locals: these pointers
+ * put every record of the contract in the object's BTF, where the layout test reads
+ * them, including records no program emits yet.
+ */
+struct event_header *contract_event_header __attribute__((unused));
+struct exec_event *contract_exec_event __attribute__((unused));
+struct exit_event *contract_exit_event __attribute__((unused));
+struct syscall_event *contract_syscall_event __attribute__((unused));
+struct file_event *contract_file_event __attribute__((unused));
+struct net_event *contract_net_event __attribute__((unused));
+struct cgroup_event *contract_cgroup_event __attribute__((unused));
+struct anomaly_event *contract_anomaly_event __attribute__((unused));
+
+static __always_inline struct runtime_settings *current_settings(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&runtime_settings, &zero);
+}
+
+/* Whether a process's event is left out: it is clawtop's own, or the filters reject it. */
+static __always_inline bool process_filtered_out(__u32 tgid, __u32 uid, __u64 cgroup_id)
+{
+	struct runtime_settings *settings = current_settings();
+	__u16 active;
+
+	if (!settings)
+		return false;
+	if (settings->self_tgid && settings->self_tgid == tgid)
+		return true;
+	active = settings->active_filters;
+	return ((active & FILTER_PID) && settings->filter_tgid != tgid) ||
+	       ((active & FILTER_UID) && settings->filter_uid != uid) ||
+	       ((active & FILTER_CGROUP) && settings->filter_cgroup_id != cgroup_id);
+}
+
+static __always_inline bool current_filtered_out(void)
+{
+	return process_filtered_out(bpf_get_current_pid_tgid() >> 32, (__u32)bpf_get_current_uid_gid(),
+				    bpf_get_current_cgroup_id());
+}
+
+/* NET events pass the port filter when either end has the port. */
+static __always_inline bool port_filtered_out(__u16 source_port, __u16 destination_port)
+{
+	struct runtime_settings *settings = current_settings();
+
+	return settings && (settings->active_filters & FILTER_PORT) &&
+	       settings->filter_port != source_port && settings->filter_port != destination_port;
+}
+
+static __always_inline void *reserve_record(__u32 counter_slot, __u64 size)
+{
+	struct kind_counters *counters;
+	void *record;
+
+	record = bpf_ringbuf_reserve(&events, size, 0);
+	counters = bpf_map_lookup_elem(&event_counters, &counter_slot);
+	if (counters) {
+		counters->emitted++;
+		if (!record)
+			counters->dropped++;
+	}
+	return record;
+}
+
+/*
+ * Wakes the reader once per watermark's worth of queued data, on the record that
+ * crosses a multiple of it: a wakeup costs microseconds here, and one per record while
+ * the reader lags would slow every traced process. The reader's poll timeout picks up
+ * whatever stays below the mark.
+ */
+static __always_inline void submit_record(void *record, __u64 size)
+{
+	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 before = queued - (size + BPF_RINGBUF_HDR_SZ);
+	bool crossed = queued >= size + BPF_RINGBUF_HDR_SZ &&
+		       queued / wakeup_watermark_bytes != before / wakeup_watermark_bytes;
+
+	bpf_ringbuf_submit(record, crossed ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void fill_header(struct event_header *header, __u16 kind,
+					__u32 size, struct task_struct *task)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	header->kind = kind;
+	header->version = CLAWTOP_RECORD_VERSION;
+	header->flags = 0;
+	header->size = size;
+	header->timestamp_ns = bpf_ktime_get_ns();
+	header->tgid = pid_tgid >> 32;
+	header->tid = (__u32)pid_tgid;
+	header->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	header->uid = (__u32)bpf_get_current_uid_gid();
+	header->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(header->comm, sizeof(header->comm));
+}
+
+#endif /* CLAWTOP_COMMON_BPF_H */
