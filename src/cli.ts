@@ -14,7 +14,7 @@ import {
   ringSizeProblem,
   type MonitorName,
 } from './core/native.ts';
-import { createNdjsonFormatter } from './core/ndjson.ts';
+import { createNdjsonFormatter, formatSummaryLine } from './core/ndjson.ts';
 import { btfProblem, ensureTracefs, privilegeProblem } from './core/preflight.ts';
 
 const EXIT_RUNTIME_FAILURE = 1;
@@ -152,6 +152,7 @@ function streamJson(options: Options): void {
     stopping = true;
     for (const monitor of MONITOR_NAMES) session.setMonitor(monitor, false);
     setTimeout(() => {
+      process.stdout.write(formatSummaryLine(session.readCounters(), stats));
       session.close();
       process.exit(0);
     }, FINAL_DRAIN_MS);

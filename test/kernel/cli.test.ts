@@ -74,11 +74,26 @@ test('--json --duration streams one event per line and stops cleanly', async (t)
 
   assert.equal(exitCode, 0);
   assert.equal(clawtop.stderr(), '');
-  const events = clawtop
+  const lines = clawtop
     .stdout()
     .trimEnd()
     .split('\n')
     .map((line) => JSON.parse(line) as { kind: string; comm: string; tgid: number; time: string });
+  const hooks = lines[0] as unknown as { kind: string; hooks: { monitor: string; attached: boolean }[] };
+  assert.equal(hooks.kind, 'hooks');
+  assert.deepEqual(
+    hooks.hooks.filter((hook) => hook.attached).map((hook) => hook.monitor),
+    ['exec'],
+  );
+  const summary = lines.at(-1) as unknown as { kind: string; events: Record<string, Record<string, number>> };
+  assert.equal(summary.kind, 'summary');
+  for (const kind of ['exec', 'exit']) {
+    const totals = summary.events[kind]!;
+    assert.equal(totals.dropped, 0);
+    assert.equal(totals.received, totals.emitted, `${kind}: every emitted record received`);
+  }
+  const events = lines.slice(1, -1);
+  assert.equal(events.filter((event) => event.kind === 'exec').length, summary.events.exec!.received);
   assert.ok(events.some((event) => event.kind === 'exec' && event.comm === name));
   assert.ok(events.some((event) => event.kind === 'exit' && event.comm === name));
   assert.ok(events.every((event) => !Number.isNaN(Date.parse(event.time))));
