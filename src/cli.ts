@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // Parses flags, checks what the kernel side needs, picks the mode, and owns cleanup.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+
 import meow from 'meow';
 
+import { CgroupTrafficSampler } from './core/cgroup-traffic.ts';
+import { CgroupPathResolver, findCgroup2Root } from './core/cgroups.ts';
 import { BENCH_RECORD_KIND } from './core/contract.ts';
 import { createDecodeStats, decodeEvent, walkBatch } from './core/decode.ts';
 import { formatHookTable, userFacingHooks } from './core/hook-report.ts';
@@ -21,6 +26,7 @@ const EXIT_RUNTIME_FAILURE = 1;
 const EXIT_USAGE = 2;
 /** After the programs are detached, how long the ring reader gets to hand over what is queued. */
 const FINAL_DRAIN_MS = 50;
+const CGROUP_SAMPLE_INTERVAL_MS = 1000;
 
 const HELP = `
   USAGE
@@ -38,6 +44,10 @@ const HELP = `
                         ${MONITOR_NAMES.join(', ')}
                         (default: ${DEFAULT_MONITORS.join(',')}; syscalls is opt-in
                         because syscall tracepoints slow every syscall on the host)
+    --cgroup-threshold CGROUP=RATE
+                        alert when the cgroup (its path under the cgroup v2
+                        mount) receives or sends more than RATE bytes/s, e.g.
+                        /system.slice/nginx.service=10M; repeatable
     --duration SECONDS  stop after this many seconds (default: run until Ctrl-C)
     --ring-size SIZE    kernel ring buffer size, a power of two from 4K to 1G
                         (default: 8M)
@@ -50,6 +60,7 @@ const HELP = `
   EXAMPLES
     sudo clawtop --json --duration 5
     sudo clawtop --json --monitors exec,syscalls | grep ENOENT
+    sudo clawtop --json --cgroup-threshold /system.slice/backup.service=50M
     sudo clawtop --probe
 `;
 
@@ -61,13 +72,14 @@ function fail(message: string, exitCode: number): never {
 }
 
 const FLAGS = {
-  json: { type: 'boolean', default: false },
-  probe: { type: 'boolean', default: false },
-  monitors: { type: 'string', default: DEFAULT_MONITORS.join(',') },
-  duration: { type: 'number' },
-  ringSize: { type: 'string', default: String(DEFAULT_RING_SIZE_BYTES) },
-  verbose: { type: 'boolean', default: false },
-} as const;
+  json: { type: 'boolean' as const, default: false },
+  probe: { type: 'boolean' as const, default: false },
+  monitors: { type: 'string' as const, default: DEFAULT_MONITORS.join(',') },
+  cgroupThreshold: { type: 'string' as const, isMultiple: true as const, default: [] as string[] },
+  duration: { type: 'number' as const },
+  ringSize: { type: 'string' as const, default: String(DEFAULT_RING_SIZE_BYTES) },
+  verbose: { type: 'boolean' as const, default: false },
+};
 
 function parseMonitors(list: string): MonitorName[] {
   const names = list.split(',').map((name) => name.trim());
@@ -76,6 +88,21 @@ function parseMonitors(list: string): MonitorName[] {
     throw new UsageError(`--monitors: unknown monitor "${unknown}" (choose from ${MONITOR_NAMES.join(', ')})`);
   }
   return [...new Set(names as MonitorName[])];
+}
+
+interface CgroupThreshold {
+  readonly path: string;
+  readonly bytesPerSecond: number;
+}
+
+function parseCgroupThreshold(text: string): CgroupThreshold {
+  const separator = text.lastIndexOf('=');
+  const path = text.slice(0, separator);
+  const bytesPerSecond = separator > 0 ? parseByteSize(text.slice(separator + 1)) : undefined;
+  if (!path.startsWith('/') || bytesPerSecond === undefined || bytesPerSecond <= 0) {
+    throw new UsageError(`--cgroup-threshold must be CGROUP=RATE such as /system.slice/x.service=10M, got "${text}"`);
+  }
+  return { path, bytesPerSecond };
 }
 
 function parseFlags() {
@@ -103,6 +130,7 @@ function parseFlags() {
   return {
     mode: cli.flags.probe ? ('probe' as const) : ('json' as const),
     monitors,
+    cgroupThresholds: cli.flags.cgroupThreshold.map(parseCgroupThreshold),
     durationSeconds: duration,
     ringSizeBytes,
     verbose: cli.flags.verbose,
@@ -124,9 +152,25 @@ function printProbe(options: Options): void {
   session.close();
 }
 
+/** Thresholds name cgroups by path; the kernel counts by id, the inode of the directory. */
+function cgroupIdOf(cgroupRoot: string, path: string): number {
+  try {
+    return statSync(join(cgroupRoot, path)).ino;
+  } catch {
+    return fail(`--cgroup-threshold: no cgroup ${path} under ${cgroupRoot}`, EXIT_RUNTIME_FAILURE);
+  }
+}
+
 function streamJson(options: Options): void {
+  const cgroupRoot = findCgroup2Root();
+  const thresholds = options.cgroupThresholds.map((threshold) => {
+    if (cgroupRoot === undefined) fail('--cgroup-threshold: no cgroup v2 hierarchy is mounted', EXIT_RUNTIME_FAILURE);
+    return { cgroupId: cgroupIdOf(cgroupRoot, threshold.path), bytesPerSecond: threshold.bytesPerSecond };
+  });
   const session = openKernel(options, options.monitors);
-  const formatEvent = createNdjsonFormatter();
+  const cgroupPaths = cgroupRoot === undefined ? undefined : new CgroupPathResolver(cgroupRoot);
+  const resolveCgroupPath = (cgroupId: number) => cgroupPaths?.resolve(cgroupId);
+  const formatEvent = createNdjsonFormatter(resolveCgroupPath);
   const hooks = userFacingHooks(session.report);
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'hooks', ...hooks })}\n`);
   const unattached = hooks.hooks.filter((hook) => options.monitors.includes(hook.monitor) && !hook.attached);
@@ -145,6 +189,18 @@ function streamJson(options: Options): void {
     );
     if (lines) process.stdout.write(lines);
   });
+
+  // Traffic is counted in the kernel per cgroup and read here, never a record per packet.
+  const trafficSampler = new CgroupTrafficSampler(resolveCgroupPath);
+  for (const { cgroupId, bytesPerSecond } of thresholds) trafficSampler.setThreshold(cgroupId, bytesPerSecond);
+  const sampleTraffic = () => {
+    const events = trafficSampler.sample(session.readCgroupTraffic(), Number(process.hrtime.bigint()));
+    if (events.length > 0) process.stdout.write(events.map(formatEvent).join(''));
+  };
+  if (options.monitors.includes('cgroup')) {
+    sampleTraffic();
+    setInterval(sampleTraffic, CGROUP_SAMPLE_INTERVAL_MS).unref();
+  }
 
   let stopping = false;
   const stop = () => {

@@ -10,9 +10,15 @@ export function monotonicToWallClockMs(nowWallMs = Date.now(), nowMonotonicNs = 
   return (timestampNs: number): number => offsetMs + timestampNs / 1e6;
 }
 
-export function createNdjsonFormatter(toWallClockMs = monotonicToWallClockMs()) {
-  return (event: ClawtopEvent): string =>
-    `${JSON.stringify({ time: new Date(toWallClockMs(event.timestampNs)).toISOString(), ...event })}\n`;
+/** Each line also names the event's cgroup by path, when it can be found. */
+export function createNdjsonFormatter(
+  resolveCgroupPath: (cgroupId: number) => string | undefined = () => undefined,
+  toWallClockMs = monotonicToWallClockMs(),
+) {
+  return (event: ClawtopEvent): string => {
+    const time = new Date(toWallClockMs(event.timestampNs)).toISOString();
+    return `${JSON.stringify({ time, ...event, cgroupPath: resolveCgroupPath(event.cgroupId) ?? null })}\n`;
+  };
 }
 
 export interface KindTotals {

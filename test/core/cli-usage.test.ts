@@ -18,6 +18,14 @@ const USAGE_ERRORS: [args: string[], message: string][] = [
   [['--json', '--ring-size', '3000'], '--ring-size: ring size must be a power of two from 4K to 1G, got 3000'],
   [['--json', '--ring-size', '2G'], '--ring-size: ring size must be a power of two from 4K to 1G, got 2147483648'],
   [['--json', '--ring-size', 'big'], '--ring-size must be a size such as 8M or 4096, got "big"'],
+  [
+    ['--json', '--cgroup-threshold', 'system.slice=1M'],
+    '--cgroup-threshold must be CGROUP=RATE such as /system.slice/x.service=10M, got "system.slice=1M"',
+  ],
+  [
+    ['--json', '--cgroup-threshold', '/x=fast'],
+    '--cgroup-threshold must be CGROUP=RATE such as /system.slice/x.service=10M, got "/x=fast"',
+  ],
   [[], 'the interactive view is not built yet: use --json or --probe (see --help)'],
   [['--json', '--monitors', 'exec,disk'], '--monitors: unknown monitor "disk" (choose from exec, files, net, cgroup, syscalls)'],
 ];
