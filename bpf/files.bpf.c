@@ -1,2 +1,356 @@
 // SPDX-License-Identifier: GPL-2.0
 /* files monitor: lsm/file_open where it loads, else the openat tracepoints with the path resolved from the returned fd. */
+
+/* include/uapi/asm-generic/fcntl.h (vmlinux.h has no macros); prefixed: one object holds every monitor. */
+#define FILES_O_ACCMODE 00000003
+#define FILES_O_WRONLY 00000001
+#define FILES_O_CREAT 00000100
+#define FILES_O_TRUNC 00001000
+#define FILES_O_APPEND 00002000
+#define FILES_AT_FDCWD -100
+#define FILES_NAME_MAX 255
+
+/* Dentries and mount crossings walked per path; deeper paths keep their deepest part, marked truncated. */
+#define FILES_WALK_DEPTH 32
+/*
+ * The walk writes the path backwards, ending just before FILES_PATH_END, so it never
+ * needs the depth up front. Every write starts below FILES_SCRATCH_HALF and is at most
+ * that long, which is how the verifier sees it stay inside the buffer.
+ */
+#define FILES_SCRATCH_HALF 4096		/* PATH_MAX */
+#define FILES_PATH_END (FILES_SCRATCH_HALF - 1)
+
+struct files_path_scratch {
+	char buffer[2 * FILES_SCRATCH_HALF];
+};
+
+/* Too big for the 512-byte BPF stack, and one per CPU is enough: programs do not nest here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct files_path_scratch);
+} files_path_scratch SEC(".maps");
+
+/* What sys_enter_openat saw, kept for sys_exit_openat of the same thread. */
+struct files_open_arguments {
+	__u64 filename;		/* user pointer, still valid at exit */
+	__u32 flags;
+	__s32 dfd;
+};
+
+/* LRU: a thread killed inside openat never reaches the exit that would delete its entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct files_open_arguments);
+} files_pending_opens SEC(".maps");
+
+/* Where the walk is; a bpf_loop callback's context, so the verifier checks one step, not 32. */
+struct files_path_walk {
+	struct dentry *dentry;
+	struct mount *mount;
+	struct dentry *root_dentry;	/* the task's root (chroot aware, like d_path) */
+	struct mount *root_mount;
+	__u32 start;		/* the path so far is scratch[start, FILES_PATH_END) */
+	bool done;
+	bool truncated;
+};
+
+static __always_inline struct mount *files_real_mount(struct vfsmount *vfsmount)
+{
+	return (void *)vfsmount - bpf_core_field_offset(struct mount, mnt);
+}
+
+static __always_inline __u8 files_operation(__u32 flags)
+{
+	__u32 access = flags & FILES_O_ACCMODE;
+
+	if (flags & FILES_O_CREAT)
+		return FILE_OP_CREATE;
+	if (flags & FILES_O_TRUNC)
+		return FILE_OP_TRUNCATE;
+	if (flags & FILES_O_APPEND)
+		return FILE_OP_APPEND;
+	if (access == FILES_O_WRONLY)
+		return FILE_OP_WRITE;
+	/* O_RDWR, and the odd 3, which the kernel checks as read and write. */
+	return access ? FILE_OP_READ_WRITE : FILE_OP_READ;
+}
+
+/* One dentry up, or across to the parent mount; 1 ends the walk. */
+static long files_walk_step(__u32 index, void *context)
+{
+	struct files_path_walk *walk = context;
+	struct dentry *dentry = walk->dentry;
+	struct mount *mount = walk->mount;
+	struct files_path_scratch *scratch;
+	const unsigned char *name;
+	struct mount *parent_mount;
+	struct dentry *parent;
+	__u32 zero = 0;
+	__u32 length;
+
+	if (dentry == walk->root_dentry && mount == walk->root_mount) {
+		walk->done = true;
+		return 1;
+	}
+	if (dentry == BPF_CORE_READ(mount, mnt.mnt_root)) {
+		parent_mount = BPF_CORE_READ(mount, mnt_parent);
+		/* The top of the mount tree: its own parent. */
+		if (parent_mount == mount || !parent_mount) {
+			walk->done = true;
+			return 1;
+		}
+		walk->dentry = BPF_CORE_READ(mount, mnt_mountpoint);
+		walk->mount = parent_mount;
+		return 0;
+	}
+	parent = BPF_CORE_READ(dentry, d_parent);
+	/* A filesystem root that is no mount's root: not reachable from the task's root. */
+	if (parent == dentry || !parent) {
+		walk->done = true;
+		return 1;
+	}
+	length = BPF_CORE_READ(dentry, d_name.len);
+	name = BPF_CORE_READ(dentry, d_name.name);
+	scratch = bpf_map_lookup_elem(&files_path_scratch, &zero);
+	if (!scratch || length > FILES_NAME_MAX || length + 1 > walk->start) {
+		walk->truncated = true;
+		return 1;
+	}
+	walk->start -= length;
+	bpf_probe_read_kernel(&scratch->buffer[walk->start & (FILES_SCRATCH_HALF - 1)],
+			      length & FILES_NAME_MAX, name);
+	walk->start -= 1;
+	scratch->buffer[walk->start & (FILES_SCRATCH_HALF - 1)] = '/';
+	walk->dentry = parent;
+	return 0;
+}
+
+/*
+ * Writes the absolute path of a dentry on a mount into the scratch, ending before
+ * FILES_PATH_END; returns where it starts. The root itself gives "": callers add '/'.
+ */
+static __always_inline __u32 files_walk_path(struct task_struct *task, struct dentry *dentry,
+					     struct vfsmount *vfsmount, bool *truncated)
+{
+	struct files_path_walk walk = {
+		.dentry = dentry,
+		.mount = files_real_mount(vfsmount),
+		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),
+		.root_mount = files_real_mount(BPF_CORE_READ(task, fs, root.mnt)),
+		.start = FILES_PATH_END,
+	};
+
+	bpf_loop(FILES_WALK_DEPTH, files_walk_step, &walk, 0);
+	if (walk.truncated || !walk.done)
+		*truncated = true;
+	return walk.start;
+}
+
+/* event->path from the scratch, ending before FILES_PATH_END. */
+static __always_inline void files_copy_path(struct file_event *event, struct files_path_scratch *scratch,
+					    __u32 start)
+{
+	if (start >= FILES_PATH_END) {
+		start = FILES_PATH_END - 1;
+		scratch->buffer[start] = '/';
+	}
+	scratch->buffer[FILES_PATH_END] = '\0';
+	/* Longer than the record holds: its beginning is kept. */
+	if (FILES_PATH_END - start > FILE_PATH_LEN - 1)
+		event->header.flags |= FILE_FLAG_PATH_TRUNCATED;
+	bpf_probe_read_kernel_str(event->path, sizeof(event->path),
+				  &scratch->buffer[start & (FILES_SCRATCH_HALF - 1)]);
+}
+
+/* The absolute path of an open file; false when the scratch is missing. */
+static __always_inline bool files_path_of_file(struct file_event *event, struct task_struct *task,
+					       struct file *file)
+{
+	struct files_path_scratch *scratch;
+	bool truncated = false;
+	__u32 zero = 0;
+	__u32 start;
+
+	scratch = bpf_map_lookup_elem(&files_path_scratch, &zero);
+	if (!scratch)
+		return false;
+	start = files_walk_path(task, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+				&truncated);
+	if (truncated)
+		event->header.flags |= FILE_FLAG_PATH_TRUNCATED;
+	files_copy_path(event, scratch, start);
+	return true;
+}
+
+static __always_inline void files_fill_inode(struct file_event *event, struct inode *inode)
+{
+	event->mode = BPF_CORE_READ(inode, i_mode);
+	event->inode = BPF_CORE_READ(inode, i_ino);
+	event->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+}
+
+static __always_inline void files_clear_inode(struct file_event *event)
+{
+	event->mode = 0;
+	event->inode = 0;
+	event->dev = 0;
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(clawtop_file_open, struct file *file)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file_event *event;
+	long path_size;
+
+	if (current_filtered_out())
+		return 0;
+	event = reserve_record(EVENT_KIND_FILE, sizeof(*event));
+	if (!event)
+		return 0;
+	fill_header(&event->header, EVENT_KIND_FILE, sizeof(*event), task);
+	/* Called before the open completes: it has not failed so far, and has no fd yet. */
+	event->result = 0;
+	event->open_flags = BPF_CORE_READ(file, f_flags);
+	event->operation = files_operation(event->open_flags);
+	__builtin_memset(event->_pad, 0, sizeof(event->_pad));
+	files_fill_inode(event, BPF_CORE_READ(file, f_inode));
+	/* f_path is const in newer kernels; bpf_d_path only reads it. */
+	path_size = bpf_d_path((struct path *)&file->f_path, event->path, sizeof(event->path));
+	/* Too long for the record: the walk keeps its beginning, as the fallback does. */
+	if (path_size < 0 && !files_path_of_file(event, task, file)) {
+		event->path[0] = '\0';
+		event->header.flags |= FILE_FLAG_PATH_TRUNCATED;
+	}
+	submit_record(event, sizeof(*event));
+	/* Observe, never deny. */
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int clawtop_openat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct files_open_arguments arguments;
+
+	/* Runs on every openat of the host: filter, remember, nothing more. */
+	if (current_filtered_out())
+		return 0;
+	arguments.dfd = (__s32)ctx->args[0];
+	arguments.filename = ctx->args[1];
+	arguments.flags = (__u32)ctx->args[2];
+	bpf_map_update_elem(&files_pending_opens, &tid, &arguments, BPF_ANY);
+	return 0;
+}
+
+/* The file behind a task's fd, or NULL. */
+static __always_inline struct file *files_fd_file(struct task_struct *task, __s64 fd)
+{
+	struct fdtable *table = BPF_CORE_READ(task, files, fdt);
+	struct file *file = NULL;
+	struct file **files;
+
+	if (!table || fd < 0 || fd >= BPF_CORE_READ(table, max_fds))
+		return NULL;
+	files = BPF_CORE_READ(table, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &files[fd]) < 0)
+		return NULL;
+	return file;
+}
+
+/*
+ * The path openat was given, made absolute: as is when it starts with '/', else after
+ * the directory it is relative to (the working directory for AT_FDCWD, else dfd's).
+ */
+static __always_inline void files_path_as_given(struct file_event *event, struct task_struct *task,
+						const struct files_open_arguments *arguments)
+{
+	const char *filename = (const char *)arguments->filename;
+	struct files_path_scratch *scratch;
+	struct dentry *directory = NULL;
+	struct vfsmount *vfsmount = NULL;
+	bool truncated = false;
+	long name_size;
+	__u32 zero = 0;
+	__u32 start;
+	struct file *file;
+
+	name_size = bpf_probe_read_user_str(event->path, sizeof(event->path), filename);
+	if (name_size < 0) {
+		event->path[0] = '\0';
+		return;
+	}
+	if (name_size == sizeof(event->path))
+		event->header.flags |= FILE_FLAG_PATH_TRUNCATED;
+	/* Absolute, or empty (ENOENT): nothing to resolve. */
+	if (event->path[0] == '/' || event->path[0] == '\0')
+		return;
+
+	if (arguments->dfd == FILES_AT_FDCWD) {
+		directory = BPF_CORE_READ(task, fs, pwd.dentry);
+		vfsmount = BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		file = files_fd_file(task, arguments->dfd);
+		if (file) {
+			directory = BPF_CORE_READ(file, f_path.dentry);
+			vfsmount = BPF_CORE_READ(file, f_path.mnt);
+		}
+	}
+	scratch = bpf_map_lookup_elem(&files_path_scratch, &zero);
+	/* No directory to resolve against (a bad dfd): the relative path is all there is. */
+	if (!directory || !vfsmount || !scratch)
+		return;
+	start = files_walk_path(task, directory, vfsmount, &truncated);
+	if (truncated)
+		event->header.flags |= FILE_FLAG_PATH_TRUNCATED;
+	name_size = bpf_probe_read_user_str(&scratch->buffer[FILES_PATH_END + 1], FILE_PATH_LEN, filename);
+	if (name_size < 1)
+		name_size = 1;
+	scratch->buffer[FILES_PATH_END] = '/';
+	if (FILES_PATH_END - start + name_size > FILE_PATH_LEN - 1)
+		event->header.flags |= FILE_FLAG_PATH_TRUNCATED;
+	bpf_probe_read_kernel_str(event->path, sizeof(event->path),
+				  &scratch->buffer[start & (FILES_SCRATCH_HALF - 1)]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int clawtop_openat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct files_open_arguments arguments, *pending;
+	struct file_event *event;
+	struct file *file = NULL;
+	long ret = ctx->ret;
+
+	pending = bpf_map_lookup_elem(&files_pending_opens, &tid);
+	if (!pending)
+		return 0;
+	arguments = *pending;
+	bpf_map_delete_elem(&files_pending_opens, &tid);
+
+	event = reserve_record(EVENT_KIND_FILE, sizeof(*event));
+	if (!event)
+		return 0;
+	fill_header(&event->header, EVENT_KIND_FILE, sizeof(*event), task);
+	event->result = ret;
+	event->open_flags = arguments.flags;
+	event->operation = files_operation(arguments.flags);
+	__builtin_memset(event->_pad, 0, sizeof(event->_pad));
+
+	/* Another thread may close the fd before this runs: then the path is as given. */
+	if (ret >= 0)
+		file = files_fd_file(task, ret);
+	if (file && files_path_of_file(event, task, file)) {
+		files_fill_inode(event, BPF_CORE_READ(file, f_inode));
+	} else {
+		files_clear_inode(event);
+		files_path_as_given(event, task, &arguments);
+	}
+	submit_record(event, sizeof(*event));
+	return 0;
+}

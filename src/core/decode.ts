@@ -169,10 +169,15 @@ export interface FileEvent extends EventCommon {
   readonly mode: number;
   readonly dev: number;
   readonly inode: number;
+  /** What the open asked for (create, truncate, append win over the access mode). */
   readonly operation: FileOperationName | UnknownName;
+  /** The access mode of openFlags, whatever the operation: O_CREAT|O_WRONLY is create + write. */
+  readonly access: FileAccess;
   readonly path: string;
   readonly pathTruncated: boolean;
 }
+
+export type FileAccess = 'read' | 'write' | 'read-write';
 
 export interface NetEvent extends EventCommon {
   readonly kind: 'net';
@@ -244,22 +249,8 @@ export function decodeEvent(view: DataView, offset: number): ClawtopEvent {
       };
     case EventKind.SYSCALL:
       return decodeSyscall(view, offset, common);
-    case EventKind.FILE: {
-      const result = view.getInt32(offset + FILE.result.offset, LITTLE_ENDIAN);
-      return {
-        kind: 'file',
-        ...common,
-        result,
-        errno: errnoOfResult(result),
-        openFlags: view.getUint32(offset + FILE.open_flags.offset, LITTLE_ENDIAN),
-        mode: view.getUint32(offset + FILE.mode.offset, LITTLE_ENDIAN),
-        dev: view.getUint32(offset + FILE.dev.offset, LITTLE_ENDIAN),
-        inode: readU64(view, offset + FILE.inode.offset),
-        operation: nameOf(FILE_OPERATION_NAMES, view.getUint8(offset + FILE.operation.offset)),
-        path: readString(view, offset + FILE.path.offset, FILE.path.size),
-        pathTruncated: (flags & FILE_FLAG_PATH_TRUNCATED) !== 0,
-      };
-    }
+    case EventKind.FILE:
+      return decodeFile(view, offset, flags, common);
     case EventKind.NET:
       return decodeNet(view, offset, common);
     case EventKind.CGROUP:
@@ -322,6 +313,30 @@ function splitArgs(bytes: Uint8Array): string[] {
   }
   return argv;
 }
+
+function decodeFile(view: DataView, offset: number, flags: number, common: EventCommon): FileEvent {
+  const result = view.getInt32(offset + FILE.result.offset, LITTLE_ENDIAN);
+  const openFlags = view.getUint32(offset + FILE.open_flags.offset, LITTLE_ENDIAN);
+  return {
+    kind: 'file',
+    ...common,
+    result,
+    errno: errnoOfResult(result),
+    openFlags,
+    mode: view.getUint32(offset + FILE.mode.offset, LITTLE_ENDIAN),
+    dev: view.getUint32(offset + FILE.dev.offset, LITTLE_ENDIAN),
+    inode: readU64(view, offset + FILE.inode.offset),
+    operation: nameOf(FILE_OPERATION_NAMES, view.getUint8(offset + FILE.operation.offset)),
+    access: FILE_ACCESS_BY_MODE[openFlags & O_ACCMODE]!,
+    path: readString(view, offset + FILE.path.offset, FILE.path.size),
+    pathTruncated: (flags & FILE_FLAG_PATH_TRUNCATED) !== 0,
+  };
+}
+
+/** Linux's O_ACCMODE bits (O_RDONLY 0, O_WRONLY 1, O_RDWR 2). */
+const O_ACCMODE = 3;
+/** Indexed by openFlags & O_ACCMODE; the odd 3 is checked by the kernel as read and write. */
+const FILE_ACCESS_BY_MODE: readonly FileAccess[] = ['read', 'write', 'read-write', 'read-write'];
 
 function decodeSyscall(view: DataView, offset: number, common: EventCommon): SyscallEvent {
   const ret = Number(view.getBigInt64(offset + SYSCALL.ret.offset, LITTLE_ENDIAN));

@@ -237,7 +237,7 @@ describe('decodeEvent', () => {
       },
     },
     {
-      name: 'file (non-ASCII path)',
+      name: 'file (O_CREAT|O_WRONLY: create + write, non-ASCII path)',
       record: buildRecord('file_event', {
         result: 3,
         open_flags: 0o101,
@@ -257,6 +257,7 @@ describe('decodeEvent', () => {
         dev: (8 << 20) | 1,
         inode: 123456,
         operation: 'create',
+        access: 'write',
         path: '/tmp/café/日本語.txt',
         pathTruncated: false,
       },
@@ -278,6 +279,7 @@ describe('decodeEvent', () => {
         dev: 0,
         inode: 0,
         operation: 'read-write',
+        access: 'read',
         path: '/very/long',
         pathTruncated: true,
       },
@@ -469,6 +471,30 @@ describe('decodeEvent exec argv', () => {
       assert.ok(event.kind === 'exec');
       const { argv, argc, argsTruncated, filenameTruncated } = event;
       assert.deepEqual({ argv, argc, argsTruncated, filenameTruncated }, expected);
+    });
+  }
+});
+
+describe('decodeEvent file access', () => {
+  const O_WRONLY = 0o1;
+  const O_RDWR = 0o2;
+  const O_CREAT = 0o100;
+  const O_TRUNC = 0o1000;
+  const O_APPEND = 0o2000;
+  const O_CLOEXEC = 0o2000000;
+  const cases: { name: string; openFlags: number; access: string }[] = [
+    { name: 'O_RDONLY|O_CLOEXEC is read', openFlags: O_CLOEXEC, access: 'read' },
+    { name: 'O_WRONLY|O_CREAT|O_TRUNC is write', openFlags: O_WRONLY | O_CREAT | O_TRUNC, access: 'write' },
+    { name: 'O_RDWR|O_APPEND is read-write', openFlags: O_RDWR | O_APPEND, access: 'read-write' },
+    // The kernel checks O_ACCMODE 3 (ioctl-only opens) for both read and write permission.
+    { name: 'O_ACCMODE 3 is read-write', openFlags: 3, access: 'read-write' },
+  ];
+
+  for (const { name, openFlags, access } of cases) {
+    test(name, () => {
+      const event = decodeOne(buildRecord('file_event', { open_flags: openFlags }));
+      assert.ok(event.kind === 'file');
+      assert.equal(event.access, access);
     });
   }
 });

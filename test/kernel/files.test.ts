@@ -1,0 +1,332 @@
+// The files monitor against the real kernel: a uniquely named child opens files the test made.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  constants,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { createDecodeStats, decodeEvent, walkBatch, type FileEvent } from '../../src/core/decode.ts';
+import { KernelSession } from '../../src/core/native.ts';
+import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
+import { temporaryDirectory, uniqueName, uniqueProgram, waitFor } from './workload.ts';
+
+const ADDON = new URL('../../build/Release/clawtop.node', import.meta.url).pathname;
+const PYTHON = '/usr/bin/python3';
+/** A tmpfs stacked on devtmpfs on the root: paths under it cross mounts. */
+const OTHER_MOUNT = '/dev/shm';
+
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND } = constants;
+/** Python's os.open adds it: its descriptors are not inherited. */
+const O_CLOEXEC = 0o2000000;
+const ENOENT = 2;
+
+function prerequisiteMissing(t: TestContext): boolean {
+  return kernelPrerequisiteMissing(
+    t,
+    notRootReason() ??
+      missingFileReason(ADDON, 'run scripts/setup.sh') ??
+      missingFileReason(PYTHON, 'apt-get install python3') ??
+      missingFileReason(OTHER_MOUNT, 'mount a tmpfs there'),
+  );
+}
+
+/** Opens the files monitor and collects the FILE events of one comm. */
+function watchFiles(t: TestContext, comm: string): { session: KernelSession; seen: FileEvent[] } {
+  const session = new KernelSession({ monitors: ['files'] });
+  t.after(() => session.close());
+  const files = session.report.hooks.find((hook) => hook.monitor === 'files' && hook.attached);
+  assert.ok(files, `files monitor not attached: ${JSON.stringify(session.report.hooks)}`);
+  const seen: FileEvent[] = [];
+  const stats = createDecodeStats();
+  session.start((batch) =>
+    walkBatch(
+      batch,
+      (_kind, view, offset) => {
+        const event = decodeEvent(view, offset);
+        if (event.kind === 'file' && event.comm === comm) seen.push(event);
+      },
+      stats,
+    ),
+  );
+  t.after(() => assert.equal(stats.malformedRecords, 0, 'the kernel sent malformed records'));
+  return { session, seen };
+}
+
+interface OpenSpec {
+  /** The working directory the open is made from. */
+  readonly cwd: string;
+  readonly path: string;
+  readonly flags: number;
+}
+
+/** Each open from its cwd, in a child; failures are expected and ignored. */
+const OPENER = `
+import json, os, sys
+for cwd, path, flags in json.loads(sys.argv[1]):
+    os.chdir(cwd)
+    try:
+        os.close(os.open(path, flags, 0o640))
+    except OSError:
+        pass
+`;
+
+function openInChild(program: string, opens: readonly OpenSpec[]): void {
+  const specs = opens.map(({ cwd, path, flags }) => [cwd, path, flags]);
+  execFileSync(program, ['-c', OPENER, JSON.stringify(specs)], { stdio: 'pipe' });
+}
+
+/** A file created by the test, removed when it ends. */
+function testFile(t: TestContext, path: string): string {
+  writeFileSync(path, 'clawtop\n');
+  t.after(() => rmSync(path, { force: true }));
+  return path;
+}
+
+/** Node's dev (glibc makedev) in the kernel's encoding, as BPF reads i_sb->s_dev. */
+function kernelDev(dev: bigint): number {
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  return Number((major << 20n) | minor);
+}
+
+function assertSameFile(event: FileEvent, path: string): void {
+  const stat = statSync(path, { bigint: true });
+  assert.equal(event.mode, Number(stat.mode), `mode of ${path}`);
+  assert.equal(event.inode, Number(stat.ino), `inode of ${path}`);
+  assert.equal(event.dev, kernelDev(stat.dev), `dev of ${path}`);
+}
+
+function eventOf(seen: readonly FileEvent[], path: string, flags: number): FileEvent {
+  const matching = seen.filter(
+    (event) => event.path === path && (event.openFlags & ~O_CLOEXEC) === flags,
+  );
+  const flagsText = `0o${flags.toString(8)}`;
+  assert.equal(matching.length, 1, `one event for ${path} with flags ${flagsText}`);
+  return matching[0]!;
+}
+
+interface ExpectedOpen {
+  readonly open: OpenSpec;
+  /** The absolute path the event must carry. */
+  readonly path: string;
+}
+
+async function openAndWait(
+  program: string,
+  seen: readonly FileEvent[],
+  expected: readonly ExpectedOpen[],
+): Promise<void> {
+  openInChild(program, expected.map(({ open }) => open));
+  const allSeen = () => expected.every(({ path }) => seen.some((event) => event.path === path));
+  const arrived = await waitFor(allSeen, 5000);
+  await sleep(100); // duplicates would arrive within a poll interval or two
+  assert.ok(arrived, `events: ${JSON.stringify(seen.map((event) => event.path))}`);
+}
+
+test('opens by absolute and relative path give one absolute path, operation and access', async (t) => {
+  if (prerequisiteMissing(t)) return;
+  const directory = realpathSync(temporaryDirectory(t));
+  const python = uniqueProgram(directory, PYTHON);
+  const { seen } = watchFiles(t, python.name);
+  const existing = testFile(t, join(directory, 'existing.txt'));
+  mkdirSync(join(directory, 'sub', 'deeper'), { recursive: true });
+  const nested = testFile(t, join(directory, 'sub', 'deeper', 'nested.txt'));
+  const created = join(directory, 'created.txt');
+  const otherMount = realpathSync(OTHER_MOUNT);
+  const onOtherMount = testFile(t, join(otherMount, `clawtop-${uniqueName()}`));
+  const relativeOnOtherMount = onOtherMount.slice(otherMount.length + 1);
+  const expected: (ExpectedOpen & { operation: string; access: string })[] = [
+    {
+      open: { cwd: '/', path: existing, flags: O_RDONLY },
+      path: existing,
+      operation: 'read',
+      access: 'read',
+    },
+    {
+      open: { cwd: directory, path: 'existing.txt', flags: O_WRONLY },
+      path: existing,
+      operation: 'write',
+      access: 'write',
+    },
+    {
+      open: { cwd: directory, path: 'sub/deeper/nested.txt', flags: O_RDWR },
+      path: nested,
+      operation: 'read-write',
+      access: 'read-write',
+    },
+    {
+      open: { cwd: directory, path: 'created.txt', flags: O_CREAT | O_WRONLY },
+      path: created,
+      operation: 'create',
+      access: 'write',
+    },
+    {
+      open: { cwd: directory, path: existing, flags: O_TRUNC | O_RDWR },
+      path: existing,
+      operation: 'truncate',
+      access: 'read-write',
+    },
+    {
+      open: { cwd: directory, path: existing, flags: O_APPEND | O_WRONLY },
+      path: existing,
+      operation: 'append',
+      access: 'write',
+    },
+    {
+      open: { cwd: otherMount, path: relativeOnOtherMount, flags: O_RDONLY },
+      path: onOtherMount,
+      operation: 'read',
+      access: 'read',
+    },
+  ];
+
+  await openAndWait(python.path, seen, expected);
+
+  for (const { open, path, operation, access } of expected) {
+    const event = eventOf(seen, path, open.flags);
+    const { errno, pathTruncated } = event;
+    assert.deepEqual(
+      { operation: event.operation, access: event.access, errno, pathTruncated },
+      { operation, access, errno: null, pathTruncated: false },
+      `${open.path} from ${open.cwd}`,
+    );
+    assert.ok(event.result >= 0, `fd ${event.result}`);
+    assert.notEqual(event.tgid, process.pid);
+    assertSameFile(event, path);
+  }
+});
+
+test('a missing file gives ENOENT with its absolute path, given relative or absolute', async (t) => {
+  if (prerequisiteMissing(t)) return;
+  const directory = realpathSync(temporaryDirectory(t));
+  const python = uniqueProgram(directory, PYTHON);
+  const { seen } = watchFiles(t, python.name);
+  const otherMount = realpathSync(OTHER_MOUNT);
+  const missingOnOtherMount = `clawtop-missing-${python.name}`;
+  const createInMissingDirectory: ExpectedOpen = {
+    open: { cwd: directory, path: 'no/such/dir/x', flags: O_CREAT | O_WRONLY },
+    path: join(directory, 'no/such/dir/x'),
+  };
+  const expected: ExpectedOpen[] = [
+    {
+      open: { cwd: directory, path: 'missing', flags: O_RDONLY },
+      path: join(directory, 'missing'),
+    },
+    {
+      open: { cwd: '/', path: join(directory, 'absent'), flags: O_RDONLY },
+      path: join(directory, 'absent'),
+    },
+    createInMissingDirectory,
+    {
+      open: { cwd: otherMount, path: missingOnOtherMount, flags: O_RDONLY },
+      path: join(otherMount, missingOnOtherMount),
+    },
+  ];
+
+  await openAndWait(python.path, seen, expected);
+
+  for (const { open, path } of expected) {
+    const { result, errno, mode, inode, dev } = eventOf(seen, path, open.flags);
+    assert.deepEqual(
+      { result, errno, mode, inode, dev },
+      { result: -ENOENT, errno: 'ENOENT', mode: 0, inode: 0, dev: 0 },
+      `${open.path} from ${open.cwd}`,
+    );
+  }
+  const { path, open } = createInMissingDirectory;
+  assert.equal(eventOf(seen, path, open.flags).operation, 'create');
+});
+
+/** This process's BPF programs, from its fdinfo: link fds carry link_id, program fds only prog_id. */
+function ownProgramIds(): Set<number> {
+  const ids = new Set<number>();
+  for (const fd of readdirSync('/proc/self/fdinfo')) {
+    let info: string;
+    try {
+      info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // closed since the listing
+    }
+    const program = /^prog_id:\s+(\d+)$/m.exec(info);
+    if (program && !/^link_id:/m.test(info)) ids.add(Number(program[1]));
+  }
+  return ids;
+}
+
+interface BpftoolProgram {
+  readonly id: number;
+  readonly name: string;
+}
+interface BpftoolLink {
+  readonly id: number;
+  readonly prog_id: number;
+}
+
+function bpftool<T>(...args: string[]): T {
+  return JSON.parse(execFileSync('bpftool', ['-j', ...args], { encoding: 'utf8' })) as T;
+}
+
+/** This session's clawtop_openat_* programs: other sessions on the host load their own. */
+function ownOpenatPrograms(): Set<number> {
+  const own = ownProgramIds();
+  const programs = bpftool<BpftoolProgram[]>('prog', 'show').filter(
+    (program) => program.name.startsWith('clawtop_openat_') && own.has(program.id),
+  );
+  return new Set(programs.map((program) => program.id));
+}
+
+function linksOf(programIds: Set<number>): BpftoolLink[] {
+  return bpftool<BpftoolLink[]>('link', 'show').filter((link) => programIds.has(link.prog_id));
+}
+
+test('setMonitor(files) off removes the links and the events; on brings both back, same session', async (t) => {
+  if (prerequisiteMissing(t)) return;
+  const directory = realpathSync(temporaryDirectory(t));
+  const python = uniqueProgram(directory, PYTHON);
+  const { session, seen } = watchFiles(t, python.name);
+  const [before, whileOff, after] = ['before', 'while-off', 'after'].map((phase) =>
+    testFile(t, join(directory, phase)),
+  ) as [string, string, string];
+  const openMarker = (path: string) =>
+    openInChild(python.path, [{ cwd: '/', path, flags: O_RDONLY }]);
+  const markerSeen = (path: string) => seen.some((event) => event.path === path);
+
+  const programs = ownOpenatPrograms();
+  assert.equal(programs.size, 2, 'clawtop_openat_enter and clawtop_openat_exit are loaded');
+  const linksBefore = linksOf(programs);
+  assert.equal(linksBefore.length, 2, 'both are linked');
+  openMarker(before);
+  assert.ok(await waitFor(() => markerSeen(before), 5000), 'events arrive while on');
+
+  const offReport = session.setMonitor('files', false);
+  const stillAttached = offReport.hooks.find((hook) => hook.monitor === 'files' && hook.attached);
+  assert.equal(stillAttached, undefined, 'reported detached');
+  assert.deepEqual(linksOf(programs), [], 'no link left while off');
+  assert.deepEqual(ownOpenatPrograms(), programs, 'the programs stay loaded');
+  openMarker(whileOff);
+  await sleep(300); // well past the reader's poll interval
+  assert.equal(markerSeen(whileOff), false, 'no event while off');
+
+  const onReport = session.setMonitor('files', true);
+  assert.ok(onReport.hooks.find((hook) => hook.monitor === 'files' && hook.attached));
+  const linksAfter = linksOf(programs);
+  assert.equal(linksAfter.length, 2, 'both are linked again');
+  assert.deepEqual(
+    new Set(linksAfter.map((link) => link.prog_id)),
+    programs,
+    'the same programs, new links',
+  );
+  openMarker(after);
+  assert.ok(await waitFor(() => markerSeen(after), 5000), 'events arrive again');
+  assert.equal(markerSeen(whileOff), false);
+});
