@@ -133,3 +133,54 @@ test('without privileges: one line that says what is missing, exit 1', (t) => {
   assert.equal(result.stdout, '');
   assert.match(result.stderr, /^clawtop: needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN .*sudo\n$/);
 });
+
+test('--probe names the hook serving each monitor and why LSM is not used here', (t) => {
+  if (prerequisiteMissing(t)) return;
+  const result = spawnSync(process.execPath, [...CLAWTOP, '--probe'], { cwd: PROJECT, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  const rows = new Map(
+    result.stdout
+      .split('\n')
+      .map((line) => line.split(/\s{2,}/))
+      .map(([first, ...rest]) => [first!, rest] as const),
+  );
+  const lsmMissing = 'failed to load a probe lsm program: Operation not permitted';
+  assert.deepEqual(rows.get('exec'), ['tp_btf/sched_process_{exec,exit}', 'preferred']);
+  assert.deepEqual(rows.get('files'), [
+    'tracepoint/syscalls/sys_{enter,exit}_openat',
+    'fallback',
+    `lsm/file_open unavailable: ${lsmMissing}`,
+  ]);
+  assert.deepEqual(rows.get('net'), [
+    'cgroup/connect{4,6} + tp_btf/inet_sock_set_state',
+    'fallback',
+    `lsm/socket_connect + tp_btf/inet_sock_set_state unavailable: ${lsmMissing}`,
+  ]);
+  assert.deepEqual(rows.get('cgroup'), ['cgroup_skb/{ingress,egress}', 'preferred']);
+  assert.deepEqual(rows.get('lsm'), ['no', lsmMissing]);
+  assert.equal(result.stderr, '');
+});
+
+test('--json with the default monitors attaches exec, files, net and cgroup, not syscalls', async (t) => {
+  if (prerequisiteMissing(t)) return;
+  const clawtop = startClawtop(t, ['--json', '--duration', '1']);
+  const [exitCode] = await once(clawtop.child, 'exit');
+  assert.equal(exitCode, 0, clawtop.stderr());
+  assert.equal(clawtop.stderr(), '');
+  const report = JSON.parse(clawtop.stdout().split('\n')[0]!) as {
+    kind: string;
+    hooks: { monitor: string; attached: boolean; mode: string }[];
+  };
+  assert.equal(report.kind, 'hooks');
+  assert.deepEqual(
+    report.hooks.map((hook) => [hook.monitor, hook.attached, hook.mode]),
+    [
+      ['exec', true, 'preferred'],
+      ['files', true, 'fallback'],
+      ['net', true, 'fallback'],
+      ['cgroup', true, 'preferred'],
+      ['syscalls', false, 'preferred'],
+    ],
+  );
+  await waitUntilNoneOfOursLoaded();
+});
