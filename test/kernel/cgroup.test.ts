@@ -12,10 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CgroupTrafficSampler, type CgroupTrafficEvent } from '../../src/core/cgroup-traffic.ts';
 import { CgroupPathResolver, findCgroup2Root } from '../../src/core/cgroups.ts';
 import { KernelSession, type CgroupTrafficTotals } from '../../src/core/native.ts';
-import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
+import { kernelPrerequisiteMissing, notRootReason } from './gate.ts';
+import { addonMissingReason } from './session.ts';
 import { uniqueName, waitFor } from './workload.ts';
 
-const ADDON = new URL('../../build/Release/clawtop.node', import.meta.url).pathname;
 const MIB = 1024 * 1024;
 const SAMPLE_INTERVAL_MS = 250;
 /** Far above the acknowledgements coming back, far below 1 MiB in one or two windows. */
@@ -35,7 +35,7 @@ function prerequisiteMissing(t: TestContext): boolean {
   return kernelPrerequisiteMissing(
     t,
     notRootReason() ??
-      missingFileReason(ADDON, 'run scripts/setup.sh') ??
+      addonMissingReason() ??
       (findCgroup2Root() === undefined ? 'no cgroup v2 hierarchy is mounted' : undefined),
   );
 }

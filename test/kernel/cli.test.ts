@@ -5,17 +5,17 @@ import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
 
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
+import { addonMissingReason } from './session.ts';
 import { temporaryDirectory, uniqueProgram, waitFor } from './workload.ts';
 
 const PROJECT = new URL('../..', import.meta.url).pathname;
 const CLAWTOP = ['--import', 'tsx', 'src/cli.ts'];
-const ADDON = `${PROJECT}build/Release/clawtop.node`;
 
 function prerequisiteMissing(t: TestContext): boolean {
   return kernelPrerequisiteMissing(
     t,
     notRootReason() ??
-      missingFileReason(ADDON, 'run scripts/setup.sh') ??
+      addonMissingReason() ??
       missingFileReason('/usr/sbin/bpftool', 'run scripts/setup.sh'),
   );
 }

@@ -4,37 +4,18 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { createDecodeStats, decodeEvent, walkBatch, type ClawtopEvent } from '../../src/core/decode.ts';
-import { KernelSession } from '../../src/core/native.ts';
-import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
+import type { ClawtopEvent } from '../../src/core/decode.ts';
+import { kernelPrerequisiteMissing, notRootReason } from './gate.ts';
+import { addonMissingReason, watchEvents } from './session.ts';
 import { temporaryDirectory, uniqueProgram, waitFor } from './workload.ts';
 
-const ADDON = new URL('../../build/Release/clawtop.node', import.meta.url).pathname;
-
 function prerequisiteMissing(t: TestContext): boolean {
-  return kernelPrerequisiteMissing(t, notRootReason() ?? missingFileReason(ADDON, 'run scripts/setup.sh'));
+  return kernelPrerequisiteMissing(t, notRootReason() ?? addonMissingReason());
 }
 
 /** Opens the exec monitor and collects the decoded events of one comm. */
 function watchComm(t: TestContext, comm: string): ClawtopEvent[] {
-  const session = new KernelSession({ monitors: ['exec'] });
-  t.after(() => session.close());
-  const exec = session.report.hooks.find((hook) => hook.monitor === 'exec');
-  assert.equal(exec?.attached, true, `exec monitor not attached: ${exec?.reason}`);
-  const seen: ClawtopEvent[] = [];
-  const stats = createDecodeStats();
-  session.start((batch) =>
-    walkBatch(
-      batch,
-      (_kind, view, offset) => {
-        const event = decodeEvent(view, offset);
-        if (event.comm === comm) seen.push(event);
-      },
-      stats,
-    ),
-  );
-  t.after(() => assert.equal(stats.malformedRecords, 0, 'the kernel sent malformed records'));
-  return seen;
+  return watchEvents(t, ['exec'], (event): event is ClawtopEvent => event.comm === comm).seen;
 }
 
 const RUNS = 50;

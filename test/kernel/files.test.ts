@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { createDecodeStats, decodeEvent, walkBatch, type FileEvent } from '../../src/core/decode.ts';
-import { KernelSession } from '../../src/core/native.ts';
+import type { FileEvent } from '../../src/core/decode.ts';
+import type { KernelSession } from '../../src/core/native.ts';
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
+import { addonMissingReason, watchEvents } from './session.ts';
 import { temporaryDirectory, uniqueName, uniqueProgram, waitFor } from './workload.ts';
 
-const ADDON = new URL('../../build/Release/clawtop.node', import.meta.url).pathname;
 const PYTHON = '/usr/bin/python3';
 /** A tmpfs stacked on devtmpfs on the root: paths under it cross mounts. */
 const OTHER_MOUNT = '/dev/shm';
@@ -34,7 +34,7 @@ function prerequisiteMissing(t: TestContext): boolean {
   return kernelPrerequisiteMissing(
     t,
     notRootReason() ??
-      missingFileReason(ADDON, 'run scripts/setup.sh') ??
+      addonMissingReason() ??
       missingFileReason(PYTHON, 'apt-get install python3') ??
       missingFileReason(OTHER_MOUNT, 'mount a tmpfs there'),
   );
@@ -42,24 +42,7 @@ function prerequisiteMissing(t: TestContext): boolean {
 
 /** Opens the files monitor and collects the FILE events of one comm. */
 function watchFiles(t: TestContext, comm: string): { session: KernelSession; seen: FileEvent[] } {
-  const session = new KernelSession({ monitors: ['files'] });
-  t.after(() => session.close());
-  const files = session.report.hooks.find((hook) => hook.monitor === 'files' && hook.attached);
-  assert.ok(files, `files monitor not attached: ${JSON.stringify(session.report.hooks)}`);
-  const seen: FileEvent[] = [];
-  const stats = createDecodeStats();
-  session.start((batch) =>
-    walkBatch(
-      batch,
-      (_kind, view, offset) => {
-        const event = decodeEvent(view, offset);
-        if (event.kind === 'file' && event.comm === comm) seen.push(event);
-      },
-      stats,
-    ),
-  );
-  t.after(() => assert.equal(stats.malformedRecords, 0, 'the kernel sent malformed records'));
-  return { session, seen };
+  return watchEvents(t, ['files'], (event): event is FileEvent => event.kind === 'file' && event.comm === comm);
 }
 
 interface OpenSpec {

@@ -5,33 +5,25 @@ import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { createDecodeStats, decodeEvent, walkBatch, type ClawtopEvent } from '../../src/core/decode.ts';
+import type { ExecEvent } from '../../src/core/decode.ts';
 import { KernelSession } from '../../src/core/native.ts';
-import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
+import { kernelPrerequisiteMissing, notRootReason } from './gate.ts';
+import { addonMissingReason, watchEvents } from './session.ts';
 import { temporaryDirectory, uniqueProgram, waitFor } from './workload.ts';
 
-const ADDON = new URL('../../build/Release/clawtop.node', import.meta.url).pathname;
 const NOBODY = 65534;
 
 function prerequisiteMissing(t: TestContext): boolean {
-  return kernelPrerequisiteMissing(t, notRootReason() ?? missingFileReason(ADDON, 'run scripts/setup.sh'));
+  return kernelPrerequisiteMissing(t, notRootReason() ?? addonMissingReason());
 }
 
-function watchExecs(t: TestContext, comms: readonly string[]): { session: KernelSession; execs: ClawtopEvent[] } {
-  const session = new KernelSession({ monitors: ['exec'] });
-  t.after(() => session.close());
-  const execs: ClawtopEvent[] = [];
-  session.start((batch) =>
-    walkBatch(
-      batch,
-      (_kind, view, offset) => {
-        const event = decodeEvent(view, offset);
-        if (event.kind === 'exec' && comms.includes(event.comm)) execs.push(event);
-      },
-      createDecodeStats(),
-    ),
+function watchExecs(t: TestContext, comms: readonly string[]): { session: KernelSession; execs: ExecEvent[] } {
+  const { session, seen } = watchEvents(
+    t,
+    ['exec'],
+    (event): event is ExecEvent => event.kind === 'exec' && comms.includes(event.comm),
   );
-  return { session, execs };
+  return { session, execs: seen };
 }
 
 function runAs(uid: number, path: string): void {

@@ -6,18 +6,18 @@ import { createInterface } from 'node:readline';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { createDecodeStats, decodeEvent, walkBatch, type NetEvent } from '../../src/core/decode.ts';
-import { KernelSession } from '../../src/core/native.ts';
+import type { NetEvent } from '../../src/core/decode.ts';
+import type { KernelSession } from '../../src/core/native.ts';
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
+import { addonMissingReason, watchEvents } from './session.ts';
 import { temporaryDirectory, uniqueProgram, waitFor } from './workload.ts';
 
-const ADDON = new URL('../../build/Release/clawtop.node', import.meta.url).pathname;
 const PYTHON = '/usr/bin/python3';
 
 function prerequisiteMissing(t: TestContext): boolean {
   return kernelPrerequisiteMissing(
     t,
-    notRootReason() ?? missingFileReason(ADDON, 'run scripts/setup.sh') ?? missingFileReason(PYTHON, 'apt-get install python3'),
+    notRootReason() ?? addonMissingReason() ?? missingFileReason(PYTHON, 'apt-get install python3'),
   );
 }
 
@@ -120,26 +120,13 @@ interface Watch {
 }
 
 function watchPorts(t: TestContext): Watch {
-  const session = new KernelSession({ monitors: ['net'] });
-  t.after(() => session.close());
-  const net = session.report.hooks.find((hook) => hook.monitor === 'net');
-  assert.equal(net?.attached, true, `net monitor not attached: ${net?.reason}`);
-  const seen: NetEvent[] = [];
   const ports = new Set<number>();
-  const stats = createDecodeStats();
-  session.start((batch) =>
-    walkBatch(
-      batch,
-      (_kind, view, offset) => {
-        const event = decodeEvent(view, offset);
-        if (event.kind === 'net' && (ports.has(event.sourcePort) || ports.has(event.destinationPort))) {
-          seen.push(event);
-        }
-      },
-      stats,
-    ),
+  const { session, seen } = watchEvents(
+    t,
+    ['net'],
+    (event): event is NetEvent =>
+      event.kind === 'net' && (ports.has(event.sourcePort) || ports.has(event.destinationPort)),
   );
-  t.after(() => assert.equal(stats.malformedRecords, 0, 'the kernel sent malformed records'));
   return { session, seen, ports };
 }
 

@@ -6,41 +6,24 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 
-import { createDecodeStats, decodeEvent, walkBatch, type SyscallEvent } from '../../src/core/decode.ts';
-import { KernelSession } from '../../src/core/native.ts';
+import type { SyscallEvent } from '../../src/core/decode.ts';
+import type { KernelSession } from '../../src/core/native.ts';
 import { syscallName } from '../../src/core/syscalls.ts';
-import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
+import { kernelPrerequisiteMissing, notRootReason } from './gate.ts';
+import { addonMissingReason, watchEvents } from './session.ts';
 import { temporaryDirectory, uniqueName, uniqueProgram, waitFor } from './workload.ts';
 
-const ADDON = new URL('../../build/Release/clawtop.node', import.meta.url).pathname;
 /** openat's dirfd for a path relative to the working directory, as an int's 32 bits. */
 const AT_FDCWD_BITS = BigInt.asUintN(32, -100n);
 
 function prerequisiteMissing(t: TestContext): boolean {
-  return kernelPrerequisiteMissing(t, notRootReason() ?? missingFileReason(ADDON, 'run scripts/setup.sh'));
+  return kernelPrerequisiteMissing(t, notRootReason() ?? addonMissingReason());
 }
 
 /** Opens the syscalls monitor and collects the SYSCALL events whose path is one of ours. */
 function watchPaths(t: TestContext, paths: readonly string[]): { session: KernelSession; seen: SyscallEvent[] } {
-  const session = new KernelSession({ monitors: ['syscalls'] });
-  t.after(() => session.close());
-  const hook = session.report.hooks.find((candidate) => candidate.monitor === 'syscalls');
-  assert.equal(hook?.attached, true, `syscalls monitor not attached: ${hook?.reason}`);
   const wanted = new Set(paths);
-  const seen: SyscallEvent[] = [];
-  const stats = createDecodeStats();
-  session.start((batch) =>
-    walkBatch(
-      batch,
-      (_kind, view, offset) => {
-        const event = decodeEvent(view, offset);
-        if (event.kind === 'syscall' && wanted.has(event.path)) seen.push(event);
-      },
-      stats,
-    ),
-  );
-  t.after(() => assert.equal(stats.malformedRecords, 0, 'the kernel sent malformed records'));
-  return { session, seen };
+  return watchEvents(t, ['syscalls'], (event): event is SyscallEvent => event.kind === 'syscall' && wanted.has(event.path));
 }
 
 async function arrived(seen: readonly SyscallEvent[], path: string): Promise<SyscallEvent[]> {

@@ -1,0 +1,46 @@
+// A kernel session for a test: open the monitors, check they attached, collect the
+// events the test is about, and close everything when the test ends.
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+
+import { createDecodeStats, decodeEvent, walkBatch, type ClawtopEvent } from '../../src/core/decode.ts';
+import { KernelSession, type KernelSessionOptions, type MonitorName } from '../../src/core/native.ts';
+import { missingFileReason } from './gate.ts';
+
+const ADDON = new URL('../../build/Release/clawtop.node', import.meta.url).pathname;
+
+export function addonMissingReason(): string | undefined {
+  return missingFileReason(ADDON, 'run scripts/setup.sh');
+}
+
+/**
+ * Opens a session on `monitors` and keeps every decoded event `keep` accepts, in order.
+ * The test fails if a monitor did not attach, or if the kernel sent a malformed record.
+ */
+export function watchEvents<Kept extends ClawtopEvent>(
+  t: TestContext,
+  monitors: readonly MonitorName[],
+  keep: (event: ClawtopEvent) => event is Kept,
+  options: Omit<KernelSessionOptions, 'monitors'> = {},
+): { session: KernelSession; seen: Kept[] } {
+  const session = new KernelSession({ ...options, monitors });
+  t.after(() => session.close());
+  for (const monitor of monitors) {
+    const hook = session.report.hooks.find((candidate) => candidate.monitor === monitor);
+    assert.equal(hook?.attached, true, `${monitor} monitor not attached: ${hook?.reason}`);
+  }
+  const seen: Kept[] = [];
+  const stats = createDecodeStats();
+  session.start((batch) =>
+    walkBatch(
+      batch,
+      (_kind, view, offset) => {
+        const event = decodeEvent(view, offset);
+        if (keep(event)) seen.push(event);
+      },
+      stats,
+    ),
+  );
+  t.after(() => assert.equal(stats.malformedRecords, 0, 'the kernel sent malformed records'));
+  return { session, seen };
+}
