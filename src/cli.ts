@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 // Parses flags, checks what the kernel side needs, picks the mode, and owns cleanup.
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 import meow from 'meow';
 
-import { CgroupTrafficSampler } from './core/cgroup-traffic.ts';
-import { CgroupPathResolver, findCgroup2Root } from './core/cgroups.ts';
-import { BENCH_RECORD_KIND } from './core/contract.ts';
-import { createDecodeStats, decodeEvent, walkBatch } from './core/decode.ts';
+import { findCgroup2Root } from './core/cgroups.ts';
+import { Engine, monotonicNowNs } from './core/engine.ts';
+import { FilterError, compileFilter } from './core/filter.ts';
 import { formatHookTable, userFacingHooks } from './core/hook-report.ts';
 import {
   DEFAULT_MONITORS,
@@ -17,29 +16,42 @@ import {
   MONITOR_NAMES,
   parseByteSize,
   ringSizeProblem,
+  type KernelFilter,
   type MonitorName,
 } from './core/native.ts';
-import { createNdjsonFormatter, formatSummaryLine } from './core/ndjson.ts';
+import { createNdjsonFormatter, formatStatsLine, formatSummaryLine, monotonicToWallClockMs } from './core/ndjson.ts';
+import { eventFilterAccess } from './core/pane-filters.ts';
 import { btfProblem, ensureTracefs, privilegeProblem } from './core/preflight.ts';
+import { buildSnapshotDocument, compilePaneFilters, type PaneFilters } from './core/snapshot-document.ts';
+import { writeSnapshotFile } from './core/snapshot-file.ts';
 
 const EXIT_RUNTIME_FAILURE = 1;
 const EXIT_USAGE = 2;
-/** After the programs are detached, how long the ring reader gets to hand over what is queued. */
-const FINAL_DRAIN_MS = 50;
-const CGROUP_SAMPLE_INTERVAL_MS = 1000;
+const FLUSH_INTERVAL_MS = 20;
+const STATS_INTERVAL_MS = 10_000;
+const KERNEL_FILTERS: readonly KernelFilter[] = ['filterTgid', 'filterUid', 'filterPort', 'filterCgroupId'];
 
 const HELP = `
   USAGE
-    clawtop --json [--monitors LIST] [--duration SECONDS] [--ring-size SIZE] [--verbose]
+    clawtop --json [--snapshot FILE] [--duration SECONDS] [--filter TEXT] [options]
+    clawtop --snapshot FILE --duration SECONDS [--filter TEXT] [options]
     clawtop --probe
 
-  Watches this host through eBPF and streams what it sees, one JSON object per
-  line: programs executed and processes exiting, files opened, connections made,
-  traffic per cgroup. Needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.
+  Watches this host through eBPF: programs executed and processes exiting, files
+  opened, connections made, traffic per cgroup, and alerts. Streams events as
+  NDJSON, and/or writes a snapshot of every table when it stops. Needs root, or
+  CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.
 
   FLAGS
     --json              stream events as NDJSON on stdout; the first line is the
-                        hook report (which program serves each monitor)
+                        hook report (which program serves each monitor), the last
+                        a summary; a stats line goes to stderr every 10 s
+    --snapshot FILE     when clawtop stops, write every table (processes,
+                        commands, files, connections, cgroups, alerts) to FILE as
+                        one JSON document (docs/SNAPSHOT.md), atomically, mode 0600
+    --filter TEXT       keep only what matches (docs/FILTERS.md), e.g.
+                        "comm==nginx,dport>=1024"; pid, uid, port and cgroup
+                        equality run in the kernel
     --monitors LIST     monitors to run, comma-separated, from
                         ${MONITOR_NAMES.join(', ')}
                         (default: ${DEFAULT_MONITORS.join(',')}; syscalls is opt-in
@@ -59,6 +71,8 @@ const HELP = `
 
   EXAMPLES
     sudo clawtop --json --duration 5
+    sudo clawtop --snapshot /tmp/host.json --duration 30
+    sudo clawtop --json --filter 'path~^/etc,errno==ENOENT'
     sudo clawtop --json --monitors exec,syscalls | grep ENOENT
     sudo clawtop --json --cgroup-threshold /system.slice/backup.service=50M
     sudo clawtop --probe
@@ -74,6 +88,8 @@ function fail(message: string, exitCode: number): never {
 const FLAGS = {
   json: { type: 'boolean' as const, default: false },
   probe: { type: 'boolean' as const, default: false },
+  snapshot: { type: 'string' as const },
+  filter: { type: 'string' as const, default: '' },
   monitors: { type: 'string' as const, default: DEFAULT_MONITORS.join(',') },
   cgroupThreshold: { type: 'string' as const, isMultiple: true as const, default: [] as string[] },
   duration: { type: 'number' as const },
@@ -124,11 +140,22 @@ function parseFlags() {
   const ringProblem = ringSizeProblem(ringSizeBytes);
   if (ringProblem) throw new UsageError(`--ring-size: ${ringProblem}`);
   const monitors = parseMonitors(cli.flags.monitors);
-  if (!cli.flags.json && !cli.flags.probe) {
-    throw new UsageError('the interactive view is not built yet: use --json or --probe (see --help)');
+  if (!cli.flags.json && !cli.flags.probe && cli.flags.snapshot === undefined) {
+    throw new UsageError('the interactive view is not built yet: use --json, --snapshot or --probe (see --help)');
+  }
+  if (cli.flags.snapshot === '') throw new UsageError('--snapshot needs a file name');
+  let filters: PaneFilters;
+  try {
+    filters = compilePaneFilters(cli.flags.filter, resolveCgroupIdByPath);
+  } catch (error) {
+    if (error instanceof FilterError) throw new UsageError(`--filter: ${error.message}`);
+    throw error;
   }
   return {
-    mode: cli.flags.probe ? ('probe' as const) : ('json' as const),
+    mode: cli.flags.probe ? ('probe' as const) : ('headless' as const),
+    json: cli.flags.json,
+    snapshotPath: cli.flags.snapshot,
+    filters,
     monitors,
     cgroupThresholds: cli.flags.cgroupThreshold.map(parseCgroupThreshold),
     durationSeconds: duration,
@@ -139,94 +166,148 @@ function parseFlags() {
 
 type Options = ReturnType<typeof parseFlags>;
 
-function openKernel(options: Options, monitors: readonly MonitorName[]): KernelSession {
+function preflight(): void {
   const problem = privilegeProblem() ?? btfProblem() ?? ensureTracefs();
   if (problem) fail(problem, EXIT_RUNTIME_FAILURE);
-  const log = options.verbose ? (line: string) => process.stderr.write(`libbpf: ${line}\n`) : undefined;
-  return new KernelSession({ ringSizeBytes: options.ringSizeBytes, monitors, log });
+}
+
+function verboseLog(options: Options): ((line: string) => void) | undefined {
+  return options.verbose ? (line: string) => process.stderr.write(`libbpf: ${line}\n`) : undefined;
 }
 
 function printProbe(options: Options): void {
-  const session = openKernel(options, []);
+  preflight();
+  const session = new KernelSession({ ringSizeBytes: options.ringSizeBytes, monitors: [], log: verboseLog(options) });
   process.stdout.write(formatHookTable(session.report));
   session.close();
 }
 
-/** Thresholds name cgroups by path; the kernel counts by id, the inode of the directory. */
-function cgroupIdOf(cgroupRoot: string, path: string): number {
+/** Paths in flags and filters name cgroups; the kernel knows them by id, the directory's inode. */
+function resolveCgroupIdByPath(path: string): number | undefined {
+  const cgroupRoot = findCgroup2Root();
+  if (cgroupRoot === undefined) return undefined;
   try {
     return statSync(join(cgroupRoot, path)).ino;
   } catch {
-    return fail(`--cgroup-threshold: no cgroup ${path} under ${cgroupRoot}`, EXIT_RUNTIME_FAILURE);
+    return undefined;
   }
 }
 
-function streamJson(options: Options): void {
-  const cgroupRoot = findCgroup2Root();
+/** Found out before watching for minutes, not when the snapshot is due. */
+function snapshotTargetProblem(path: string): string | undefined {
+  const directory = dirname(resolve(path));
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return `${path} is a directory`;
+    if (!statSync(directory).isDirectory()) return `${directory} is not a directory`;
+    accessSync(directory, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `no such directory ${directory}`;
+    if (code === 'EACCES' || code === 'EROFS') return `cannot create files in ${directory}`;
+    return (error as Error).message;
+  }
+}
+
+async function runHeadless(options: Options): Promise<void> {
   const thresholds = options.cgroupThresholds.map((threshold) => {
-    if (cgroupRoot === undefined) fail('--cgroup-threshold: no cgroup v2 hierarchy is mounted', EXIT_RUNTIME_FAILURE);
-    return { cgroupId: cgroupIdOf(cgroupRoot, threshold.path), bytesPerSecond: threshold.bytesPerSecond };
+    const cgroupId = resolveCgroupIdByPath(threshold.path);
+    if (cgroupId === undefined) fail(`--cgroup-threshold: no cgroup ${threshold.path}`, EXIT_RUNTIME_FAILURE);
+    return { cgroupId, bytesPerSecond: threshold.bytesPerSecond };
   });
-  const session = openKernel(options, options.monitors);
-  const cgroupPaths = cgroupRoot === undefined ? undefined : new CgroupPathResolver(cgroupRoot);
-  const resolveCgroupPath = (cgroupId: number) => cgroupPaths?.resolve(cgroupId);
-  const formatEvent = createNdjsonFormatter(resolveCgroupPath);
+  if (options.snapshotPath !== undefined) {
+    const problem = snapshotTargetProblem(options.snapshotPath);
+    if (problem) fail(`failed to write snapshot ${options.snapshotPath}: ${problem}`, EXIT_RUNTIME_FAILURE);
+  }
+  preflight();
+  const toWallClockMs = monotonicToWallClockMs();
+  let cgroupPath: (cgroupId: number) => string | undefined = () => undefined;
+  const eventFilter = compileFilter(options.filters.text, eventFilterAccess((cgroupId) => cgroupPath(cgroupId)));
+  const formatEvent = createNdjsonFormatter((cgroupId) => cgroupPath(cgroupId), toWallClockMs);
+  let pending = '';
+  const engine = new Engine({
+    monitors: options.monitors,
+    ringSizeBytes: options.ringSizeBytes,
+    log: verboseLog(options),
+    cgroupThresholds: thresholds,
+    onEvent: options.json
+      ? (event) => {
+          if (eventFilter.matches(event)) pending += formatEvent(event);
+        }
+      : undefined,
+  });
+  cgroupPath = (cgroupId) => engine.cgroupPaths?.resolve(cgroupId);
+  const { session } = engine;
+  for (const name of KERNEL_FILTERS) {
+    session.setFilter(name, eventFilter.kernelFilters.find((filter) => filter.name === name)?.value ?? null);
+  }
   const hooks = userFacingHooks(session.report);
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'hooks', ...hooks })}\n`);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'hooks', ...hooks })}\n`);
+  }
   const unattached = hooks.hooks.filter((hook) => options.monitors.includes(hook.monitor) && !hook.attached);
   for (const hook of unattached) process.stderr.write(`clawtop: ${hook.monitor} is off: ${hook.reason}\n`);
   if (unattached.length === options.monitors.length) fail('no monitor could be attached', EXIT_RUNTIME_FAILURE);
 
-  const stats = createDecodeStats();
-  session.start((batch) => {
-    let lines = '';
-    walkBatch(
-      batch,
-      (kind, view, offset) => {
-        if (kind !== BENCH_RECORD_KIND) lines += formatEvent(decodeEvent(view, offset));
-      },
-      stats,
-    );
-    if (lines) process.stdout.write(lines);
-  });
-
-  // Traffic is counted in the kernel per cgroup and read here, never a record per packet.
-  const trafficSampler = new CgroupTrafficSampler(resolveCgroupPath);
-  for (const { cgroupId, bytesPerSecond } of thresholds) trafficSampler.setThreshold(cgroupId, bytesPerSecond);
-  const sampleTraffic = () => {
-    const events = trafficSampler.sample(session.readCgroupTraffic(), Number(process.hrtime.bigint()));
-    if (events.length > 0) process.stdout.write(events.map(formatEvent).join(''));
+  // Events are written once per batch and per tick, not once per event.
+  const flush = () => {
+    if (pending === '') return;
+    process.stdout.write(pending);
+    pending = '';
   };
-  if (options.monitors.includes('cgroup')) {
-    sampleTraffic();
-    setInterval(sampleTraffic, CGROUP_SAMPLE_INTERVAL_MS).unref();
-  }
+  engine.start();
+  const flushTimer = setInterval(flush, FLUSH_INTERVAL_MS);
+  let statsBefore = engine.kindTotals();
+  const statsTimer = setInterval(() => {
+    const statsAfter = engine.kindTotals();
+    const { ringFillBytes, ringSizeBytes } = session.readCounters();
+    process.stderr.write(formatStatsLine(statsBefore, statsAfter, STATS_INTERVAL_MS / 1000, ringFillBytes / ringSizeBytes));
+    statsBefore = statsAfter;
+  }, STATS_INTERVAL_MS);
+  if (!options.json) clearInterval(statsTimer);
 
   let stopping = false;
-  const stop = () => {
+  const stop = async () => {
     if (stopping) return;
     stopping = true;
-    for (const monitor of MONITOR_NAMES) session.setMonitor(monitor, false);
-    setTimeout(() => {
-      process.stdout.write(formatSummaryLine(session.readCounters(), stats));
-      session.close();
-      process.exit(0);
-    }, FINAL_DRAIN_MS);
+    clearInterval(flushTimer);
+    clearInterval(statsTimer);
+    await engine.stop();
+    flush();
+    const totals = engine.kindTotals();
+    try {
+      if (options.snapshotPath !== undefined) {
+        const nowNs = monotonicNowNs();
+        const document = buildSnapshotDocument(engine.model.snapshot(nowNs / 1e6), {
+          report: session.report,
+          totals,
+          filters: options.filters,
+          durationSeconds: Math.round((nowNs - engine.startedNs) / 1e7) / 100,
+          toWallClockMs: (monotonicMs) => toWallClockMs(monotonicMs * 1e6),
+        });
+        writeSnapshotFile(options.snapshotPath, document);
+      }
+      if (options.json) process.stdout.write(formatSummaryLine(totals, engine.decodeStats.malformedRecords));
+    } finally {
+      engine.close();
+    }
+    process.exit(0);
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+  const stopOrFail = () => stop().catch((error: Error) => fail(error.message, EXIT_RUNTIME_FAILURE));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stopOrFail);
   // A reader that went away (clawtop --json | head) is a normal end, not a failure.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') fail(`failed to write output: ${error.message}`, EXIT_RUNTIME_FAILURE);
-    session.close();
+    engine.close();
     process.exit(0);
   });
-  if (options.durationSeconds !== undefined) setTimeout(stop, options.durationSeconds * 1000);
+  if (options.durationSeconds !== undefined) setTimeout(stopOrFail, options.durationSeconds * 1000);
 }
 
 try {
   const options = parseFlags();
   if (options.mode === 'probe') printProbe(options);
-  else streamJson(options);
+  else await runHeadless(options);
 } catch (error) {
   if (error instanceof UsageError) fail(error.message, EXIT_USAGE);
   fail(error instanceof Error ? error.message : String(error), EXIT_RUNTIME_FAILURE);

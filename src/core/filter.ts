@@ -5,7 +5,7 @@
  * FilterAccess the caller supplies, so one filter serves every pane. docs/FILTERS.md is the
  * user's description of the grammar.
  */
-import type { KernelFilter } from './native.ts';
+import { KERNEL_FILTER_MAX, type KernelFilter } from './native.ts';
 
 /** Every field a term can name, with the type of its values. */
 export const FILTER_FIELDS = {
@@ -97,13 +97,6 @@ const SINGLE_EQUALS = /^([A-Za-z_][A-Za-z0-9_]*)\s*=/;
 const WHOLE_NUMBER = /^-?\d+$/;
 const FIELD_LIST = Object.keys(FILTER_FIELDS).join(', ');
 
-/** The largest value each kernel slot holds (runtime_settings in contract.ts). */
-const KERNEL_FILTER_MAX: Record<KernelFilter, number> = {
-  filterTgid: 0xffffffff,
-  filterUid: 0xffffffff,
-  filterCgroupId: Number.MAX_SAFE_INTEGER,
-  filterPort: 0xffff,
-};
 const KERNEL_FILTER_OF_FIELD: Partial<Record<FilterFieldName, KernelFilter>> = {
   pid: 'filterTgid',
   uid: 'filterUid',

@@ -56,7 +56,8 @@ export type RuntimeSetting = 'selfTgid' | 'benchTgid';
 /** In-kernel filters: only matching events are emitted at all. */
 export type KernelFilter = 'filterTgid' | 'filterUid' | 'filterCgroupId' | 'filterPort';
 
-const FILTER_LIMITS: Record<KernelFilter, number> = {
+/** The largest value each kernel filter slot holds (runtime_settings in bpf/clawtop.h). */
+export const KERNEL_FILTER_MAX: Record<KernelFilter, number> = {
   filterTgid: 0xffffffff,
   filterUid: 0xffffffff,
   filterCgroupId: Number.MAX_SAFE_INTEGER,
@@ -162,7 +163,7 @@ export class KernelSession {
 
   /** Sets an in-kernel filter, or with null switches it off. */
   setFilter(name: KernelFilter, value: number | null): void {
-    const limit = FILTER_LIMITS[name];
+    const limit = KERNEL_FILTER_MAX[name];
     if (value !== null && !(Number.isInteger(value) && value >= 0 && value <= limit)) {
       throw new RangeError(`${name} must be an integer from 0 to ${limit}, got ${value}`);
     }

@@ -1,5 +1,9 @@
 // Workloads the kernel tests cause themselves, named so nothing else on the host matches.
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,4 +38,69 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, inter
     await sleep(intervalMs);
   }
   return true;
+}
+
+export const MIB = 1024 * 1024;
+
+/** Waits for one byte on stdin, then sends exactly 1 MiB to 127.0.0.1:<port> and exits. */
+const MEBIBYTE_SENDER = `
+const net = require('node:net');
+process.stdin.once('data', () => {
+  process.stdin.destroy();
+  const socket = net.connect(Number(process.argv[1]), '127.0.0.1', () => socket.end(Buffer.alloc(${MIB}, 1)));
+  socket.on('error', (error) => { console.error(error.message); process.exit(1); });
+});
+`;
+
+/**
+ * A new child cgroup of the v2 root, removed when the test ends: its processes are killed
+ * and awaited first, since a cgroup with processes cannot be removed.
+ */
+export function temporaryCgroup(t: TestContext, root: string): { path: string; id: number; members: ChildProcess[] } {
+  const path = join(root, `clawtop-test-${uniqueName()}`);
+  mkdirSync(path);
+  const members: ChildProcess[] = [];
+  t.after(async () => {
+    for (const member of members) {
+      if (member.exitCode === null && member.signalCode === null) {
+        member.kill('SIGKILL');
+        await once(member, 'exit');
+      }
+    }
+    await waitFor(() => readFileSync(join(path, 'cgroup.procs'), 'utf8').trim() === '', 5000);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmdirSync(path);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 50) throw error;
+        await sleep(100);
+      }
+    }
+  });
+  return { path, id: statSync(path).ino, members };
+}
+
+/** A loopback listener that counts what it receives; closed when the test ends. */
+export async function countingListener(t: TestContext): Promise<{ port: number; received: () => number }> {
+  let received = 0;
+  const server: Server = createServer((socket) => socket.on('data', (chunk) => (received += chunk.length)));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { port: (server.address() as AddressInfo).port, received: () => received };
+}
+
+/**
+ * Runs a process in the cgroup that sends exactly 1 MiB to 127.0.0.1:<port>. It joins the
+ * cgroup before it makes its socket: a socket belongs to its creator's cgroup.
+ */
+export async function sendMebibyteFromCgroup(cgroup: { path: string; members: ChildProcess[] }, port: number) {
+  const sender = spawn(process.execPath, ['-e', MEBIBYTE_SENDER, String(port)], { stdio: ['pipe', 'ignore', 'inherit'] });
+  cgroup.members.push(sender);
+  await once(sender, 'spawn');
+  writeFileSync(join(cgroup.path, 'cgroup.procs'), String(sender.pid));
+  sender.stdin!.end('go');
+  const [exitCode] = (await once(sender, 'exit')) as [number | null];
+  assert.equal(exitCode, 0, 'the sender failed');
 }
