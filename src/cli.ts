@@ -204,6 +204,7 @@ function snapshotTargetProblem(path: string): string | undefined {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return `no such directory ${directory}`;
+    if (code === 'ENOTDIR') return `${directory} is not a directory`;
     if (code === 'EACCES' || code === 'EROFS') return `cannot create files in ${directory}`;
     return (error as Error).message;
   }

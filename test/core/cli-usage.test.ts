@@ -26,7 +26,9 @@ const USAGE_ERRORS: [args: string[], message: string][] = [
     ['--json', '--cgroup-threshold', '/x=fast'],
     '--cgroup-threshold must be CGROUP=RATE such as /system.slice/x.service=10M, got "/x=fast"',
   ],
-  [[], 'the interactive view is not built yet: use --json or --probe (see --help)'],
+  [[], 'the interactive view is not built yet: use --json, --snapshot or --probe (see --help)'],
+  [['--json', '--filter', 'cmd==x'], '--filter: at 1: unknown field "cmd" (fields: comm, pid, ppid, uid, user, argv, filename, exit, path, op, result, errno, cgroup, proto, dir, src, dst, sport, dport, port, kind, severity)'],
+  [['--snapshot', ''], '--snapshot needs a file name'],
   [['--json', '--monitors', 'exec,disk'], '--monitors: unknown monitor "disk" (choose from exec, files, net, cgroup, syscalls)'],
 ];
 
@@ -46,3 +48,18 @@ test('--help names every flag and gives examples', () => {
     assert.ok(result.stdout.includes(text), `--help lacks ${text}`);
   }
 });
+
+const SNAPSHOT_TARGET_ERRORS: [path: string, message: string][] = [
+  ['/nonexistent-clawtop-dir/out.json', 'failed to write snapshot /nonexistent-clawtop-dir/out.json: no such directory /nonexistent-clawtop-dir'],
+  ['/tmp', 'failed to write snapshot /tmp: /tmp is a directory'],
+  ['/etc/hostname/out.json', 'failed to write snapshot /etc/hostname/out.json: /etc/hostname is not a directory'],
+];
+
+for (const [path, message] of SNAPSHOT_TARGET_ERRORS) {
+  test(`--snapshot ${path} is refused before anything runs: ${message}`, () => {
+    const result = clawtop('--snapshot', path, '--duration', '1');
+    assert.equal(result.stderr, `clawtop: ${message}\n`);
+    assert.equal(result.stdout, '');
+    assert.equal(result.status, 1);
+  });
+}
