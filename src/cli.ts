@@ -223,7 +223,9 @@ async function runHeadless(options: Options): Promise<void> {
   preflight();
   const toWallClockMs = monotonicToWallClockMs();
   let cgroupPath: (cgroupId: number) => string | undefined = () => undefined;
-  const eventFilter = compileFilter(options.filters.text, eventFilterAccess((cgroupId) => cgroupPath(cgroupId)));
+  const eventFilter = compileFilter(options.filters.text, eventFilterAccess((cgroupId) => cgroupPath(cgroupId)), {
+    resolveCgroupId: resolveCgroupIdByPath,
+  });
   const formatEvent = createNdjsonFormatter((cgroupId) => cgroupPath(cgroupId), toWallClockMs);
   let pending = '';
   const engine = new Engine({
