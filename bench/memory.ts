@@ -514,8 +514,9 @@ function buildReport(result: RunResult): Report {
   return { table, notes, targetMet, problems };
 }
 
-// gitOutput, describeCommit, describeMachine and describeCommand are pipeline.ts's, as is
-// formatTable but for its rows: pipeline.ts exports nothing, and importing it would run it.
+// gitOutput, describeMachine and describeCommand are pipeline.ts's, as are describeCommit (but
+// for the results file) and formatTable (but for its rows): pipeline.ts exports nothing, and
+// importing it would run it.
 
 function gitOutput(args: string[]): string | undefined {
   try {
@@ -528,7 +529,8 @@ function gitOutput(args: string[]): string | undefined {
 function describeCommit(): string {
   const commit = gitOutput(['rev-parse', '--short', 'HEAD']);
   if (commit === undefined) return 'unknown';
-  return gitOutput(['status', '--porcelain']) ? `${commit}+dirty` : commit;
+  // The results file is not the code measured: earlier runs' sections do not make it dirty.
+  return gitOutput(['status', '--porcelain', '--', '.', ':!docs/BENCHMARKS.md']) ? `${commit}+dirty` : commit;
 }
 
 function describeMachine(): string {
