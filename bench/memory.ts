@@ -1,0 +1,625 @@
+/**
+ * Whether clawtop's memory stays flat however many distinct paths are opened: the real CLI
+ * (`clawtop --snapshot FILE --monitors files`, as a user runs it) watches a C workload
+ * (bench/open-distinct.c) open N paths that never repeat. Its RSS is sampled from /proc
+ * while it runs; after it stops, its snapshot must hold at most DEFAULT_CAPACITY.files
+ * file rows. Prints one table and appends it to docs/BENCHMARKS.md with the machine and
+ * commit it was measured on.
+ */
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { availableParallelism, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { DEFAULT_CAPACITY } from '../src/core/model.ts';
+import { DEFAULT_RING_SIZE_BYTES, parseByteSize, ringSizeProblem } from '../src/core/native.ts';
+import { privilegeProblem } from '../src/core/preflight.ts';
+import { readSnapshotFile, type SnapshotDocument } from '../src/core/snapshot-file.ts';
+
+const HELP = `
+  USAGE
+    npm run bench:memory [-- [--paths N] [--ring-size SIZE]]
+
+  Runs clawtop --snapshot FILE --monitors files while a workload opens N
+  distinct paths that do not exist, samples clawtop's RSS, checks that the
+  snapshot's files table stays within its capacity, prints a table and appends
+  it to docs/BENCHMARKS.md. Needs root.
+
+  FLAGS
+    --paths N          distinct paths to open (default 1000000)
+    --ring-size SIZE   passed to clawtop: ring buffer size, a power of two from
+                       4K to 1G (default: clawtop's, 8M)
+    --help             show this help
+
+  EXAMPLES
+    sudo npm run bench:memory
+    sudo npm run bench:memory -- --paths 10000000 --ring-size 64M
+`;
+
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
+
+const DEFAULT_PATHS = 1_000_000;
+const MAX_PATHS = 1_000_000_000;
+/** From the memory issue: RSS stays under this, with the tables within their capacity. */
+const TARGET_RSS_BYTES = 200 * 1024 ** 2;
+const WORKLOAD_PATH_PREFIX = '/nonexistent-clawtop-bench/';
+
+const RSS_SAMPLE_MS = 250;
+const READY_POLL_MS = 20;
+const READY_TIMEOUT_MS = 30_000;
+/** After the workload, clawtop has drained the ring once a window passes with it nearly idle. */
+const DRAIN_WINDOW_MS = 250;
+const DRAIN_IDLE_CPU_SECONDS = 0.01;
+const DRAIN_TIMEOUT_MS = 60_000;
+const EXIT_TIMEOUT_MS = 30_000;
+/** USER_HZ: /proc/<pid>/stat counts CPU time in these on every Linux architecture clawtop runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+const MIB = 1024 ** 2;
+
+const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
+const WORKLOAD_SOURCE = `${REPOSITORY}bench/open-distinct.c`;
+const WORKLOAD_PROGRAM = `${REPOSITORY}build/bench/open-distinct`;
+const CLI = `${REPOSITORY}src/cli.ts`;
+const RESULTS_FILE = `${REPOSITORY}docs/BENCHMARKS.md`;
+const SECTION_HEADING = '## memory (`npm run bench:memory`, bench/memory.ts)';
+
+const SECTION_INTRO = `
+${SECTION_HEADING}
+
+Whether clawtop's memory stays flat however many distinct paths it sees. The workload
+(bench/open-distinct.c) calls openat() on N paths that never repeat,
+\`${WORKLOAD_PATH_PREFIX}0\`, \`1\`, ... as fast as it can. They do not exist, so each call
+fails at the first component with ENOENT and costs the kernel almost nothing, yet the files
+monitor reports each with its path and errno, as for a real file: one new key per event for
+the files table. (Real files in a tmpfs would add inode and dentry memory in the kernel,
+not in clawtop, and slow the workload; they are not used.) clawtop runs as a user runs it,
+\`node --import tsx src/cli.ts --snapshot FILE --monitors files\`, until the workload is done
+and clawtop has gone idle (the ring drained), then gets SIGTERM and writes its snapshot.
+Through tsx, clawtop starts bigger than the installed \`dist/cli.js\` would (the loader and
+the transpiled sources), so the figures here are on the high side.
+
+- **paths**: openat() calls the workload made. **emitted / received / dropped**: file events
+  from the snapshot's counters (the kernel's emitted and dropped, clawtop's decoded); they
+  include the rest of the host's opens while it ran. Dropping is allowed (the ring was full)
+  but shown; a larger \`--ring-size\` is passed through to clawtop.
+- **opens/s**: paths / workload seconds. **CPU %**: clawtop's user + system time, in percent
+  of one core, from the start byte until it went idle.
+- **RSS at start**: clawtop's VmRSS once it reads its ring, before the workload. **peak RSS**:
+  its VmHWM (sampled every ${RSS_SAMPLE_MS} ms until it exits), with the anonymous part
+  (JavaScript heap, native allocations) and the file-backed part (node, libraries, and the
+  ring buffer's pages mapped into clawtop, twice the ring size at most).
+- **files rows**: rows of the snapshot's files pane, against the table's capacity
+  (\`DEFAULT_CAPACITY.files\`, kept by Space-Saving top-K). The count of opens folded into the
+  "other" row is not in the snapshot document, so it is not shown.
+- **target met**: peak RSS < ${TARGET_RSS_BYTES / MIB} MB and files rows <= capacity.
+
+Target (the memory issue): 1,000,000 distinct paths, and 10,000,000, keep clawtop's RSS
+under **${TARGET_RSS_BYTES / MIB} MB** and the tables within their capacity.
+`;
+
+class UsageError extends Error {}
+
+function fail(message: string, exitCode: number): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(exitCode);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+interface Options {
+  readonly paths: number;
+  /** Only when given: otherwise clawtop runs with its own default. */
+  readonly ringSizeText: string | undefined;
+  readonly ringSizeBytes: number;
+}
+
+function parseOptions(args: string[]): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        paths: { type: 'string' },
+        'ring-size': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${errorMessage(error)} (see --help)`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const pathsText = parsed.values.paths;
+  const paths = pathsText === undefined ? DEFAULT_PATHS : /^\d+$/.test(pathsText) ? Number(pathsText) : NaN;
+  if (!Number.isSafeInteger(paths) || paths < 1 || paths > MAX_PATHS) {
+    throw new UsageError(`--paths must be an integer from 1 to ${count(MAX_PATHS)}, got "${pathsText}"`);
+  }
+  const ringSizeText = parsed.values['ring-size'];
+  const ringSizeBytes = ringSizeText === undefined ? DEFAULT_RING_SIZE_BYTES : parseByteSize(ringSizeText);
+  if (ringSizeBytes === undefined) {
+    throw new UsageError(`--ring-size must be a size such as 8M or 4096, got "${ringSizeText}"`);
+  }
+  const ringProblem = ringSizeProblem(ringSizeBytes);
+  if (ringProblem) throw new UsageError(`--ring-size: ${ringProblem}`);
+  return { paths, ringSizeText, ringSizeBytes };
+}
+
+/** Compiles the workload into the git-ignored build/ when it is missing or older than its source. */
+function buildWorkload(): void {
+  const upToDate =
+    existsSync(WORKLOAD_PROGRAM) && statSync(WORKLOAD_PROGRAM).mtimeMs >= statSync(WORKLOAD_SOURCE).mtimeMs;
+  if (upToDate) return;
+  mkdirSync(dirname(WORKLOAD_PROGRAM), { recursive: true });
+  try {
+    execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', WORKLOAD_PROGRAM, WORKLOAD_SOURCE], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const stderr = error instanceof Error && 'stderr' in error ? String(error.stderr).trim() : '';
+    throw new Error(`failed to compile ${WORKLOAD_SOURCE}: ${stderr || errorMessage(error)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// clawtop seen from /proc. Files are read through one descriptor each, re-read from offset
+// 0, so sampling opens nothing that clawtop would report as a file event.
+
+class ProcFile {
+  private readonly fd: number;
+  private readonly buffer = Buffer.alloc(64 * 1024);
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'r');
+  }
+
+  /** The whole text, or undefined once the process is gone. */
+  read(): string | undefined {
+    try {
+      const length = readSync(this.fd, this.buffer, 0, this.buffer.length, 0);
+      return this.buffer.toString('utf8', 0, length);
+    } catch {
+      return undefined;
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+interface MemorySample {
+  readonly rssBytes: number;
+  readonly peakRssBytes: number;
+  readonly anonBytes: number;
+  readonly fileBytes: number;
+}
+
+/** VmRSS, VmHWM, RssAnon and RssFile + RssShmem of a /proc/<pid>/status text. */
+function parseMemory(status: string): MemorySample | undefined {
+  const kib = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+) kB$`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  const sample = {
+    rssBytes: kib('VmRSS'),
+    peakRssBytes: kib('VmHWM'),
+    anonBytes: kib('RssAnon'),
+    fileBytes: kib('RssFile') + kib('RssShmem'),
+  };
+  // A zombie's status has no Vm lines.
+  return Object.values(sample).every(Number.isFinite) ? sample : undefined;
+}
+
+/** utime + stime of a /proc/<pid>/stat text, in seconds. */
+function parseCpuSeconds(stat: string): number | undefined {
+  // The comm, in parentheses, may hold spaces; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
+}
+
+/** Follows one clawtop process: RSS every RSS_SAMPLE_MS until stop(), and its CPU time on demand. */
+class ProcessWatch {
+  private readonly status: ProcFile;
+  private readonly stat: ProcFile;
+  private readonly timer: NodeJS.Timeout;
+  /** The last sample taken while the process was alive, and the one with the highest VmRSS. */
+  last: MemorySample | undefined;
+  highest: MemorySample | undefined;
+
+  constructor(readonly pid: number) {
+    this.status = new ProcFile(`/proc/${pid}/status`);
+    this.stat = new ProcFile(`/proc/${pid}/stat`);
+    this.sample();
+    this.timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
+  }
+
+  sample(): MemorySample | undefined {
+    const text = this.status.read();
+    const sample = text === undefined ? undefined : parseMemory(text);
+    if (sample === undefined) return undefined;
+    this.last = sample;
+    if (this.highest === undefined || sample.rssBytes > this.highest.rssBytes) this.highest = sample;
+    return sample;
+  }
+
+  cpuSeconds(): number {
+    const text = this.stat.read();
+    const seconds = text === undefined ? undefined : parseCpuSeconds(text);
+    if (seconds === undefined) throw new Error(`failed to read the CPU time of clawtop (pid ${this.pid})`);
+    return seconds;
+  }
+
+  /** Whether clawtop has mapped a ring of ringSizeBytes: its reader is started (libbpf maps the data twice). */
+  readsRing(ringSizeBytes: number): boolean {
+    let maps: string;
+    try {
+      maps = readFileSync(`/proc/${this.pid}/maps`, 'utf8');
+    } catch {
+      return false;
+    }
+    return maps.split('\n').some((line) => {
+      if (!line.endsWith('anon_inode:bpf-map')) return false;
+      const [start, end] = line.split(' ', 1)[0]!.split('-').map((address) => parseInt(address, 16));
+      return end! - start! >= 2 * ringSizeBytes;
+    });
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.status.close();
+    this.stat.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The run.
+
+type Workload = ChildProcessByStdio<Writable, Readable, null>;
+type Clawtop = ChildProcessByStdio<null, null, Readable>;
+
+/** Children of the run under way, killed on every way out. */
+const children = new Set<Workload | Clawtop>();
+
+function killChildren(): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  children.clear();
+}
+
+interface RunResult {
+  readonly paths: number;
+  readonly workloadSeconds: number;
+  readonly cpuPercent: number;
+  readonly startRss: MemorySample;
+  /** At the sample with the highest VmRSS, with VmHWM as last read. */
+  readonly peak: MemorySample;
+  readonly document: SnapshotDocument;
+}
+
+/** Until clawtop's ring reader has started; checkAlive throws when clawtop is gone. */
+async function waitUntilReadingRing(watch: ProcessWatch, ringSizeBytes: number, checkAlive: () => void): Promise<void> {
+  const deadline = performance.now() + READY_TIMEOUT_MS;
+  while (!watch.readsRing(ringSizeBytes)) {
+    checkAlive();
+    if (performance.now() > deadline) {
+      throw new Error(`clawtop did not start reading its ring within ${READY_TIMEOUT_MS / 1000} s`);
+    }
+    await sleep(READY_POLL_MS);
+  }
+}
+
+/**
+ * Until clawtop has drained its ring, which (with no stream to watch) is when it stops
+ * spending CPU. Returns its CPU seconds by then.
+ */
+async function waitUntilIdle(watch: ProcessWatch, checkAlive: () => void): Promise<number> {
+  const deadline = performance.now() + DRAIN_TIMEOUT_MS;
+  let cpuSeconds = watch.cpuSeconds();
+  for (;;) {
+    await sleep(DRAIN_WINDOW_MS);
+    checkAlive();
+    const cpuBefore = cpuSeconds;
+    cpuSeconds = watch.cpuSeconds();
+    if (cpuSeconds - cpuBefore <= DRAIN_IDLE_CPU_SECONDS) return cpuSeconds;
+    if (performance.now() > deadline) {
+      process.stderr.write(`bench: clawtop still busy after ${DRAIN_TIMEOUT_MS / 1000} s; stopping it anyway\n`);
+      return cpuSeconds;
+    }
+  }
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `killed by ${signal}` : `exit code ${code}`;
+}
+
+async function runOnce(options: Options, snapshotPath: string): Promise<RunResult> {
+  const workload = spawn(WORKLOAD_PROGRAM, [String(options.paths)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.add(workload);
+  let workloadOutput = '';
+  workload.stdout.setEncoding('utf8').on('data', (chunk: string) => (workloadOutput += chunk));
+  const workloadClosed = once(workload, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  await once(workload, 'spawn');
+
+  const ringArgs = options.ringSizeText === undefined ? [] : ['--ring-size', options.ringSizeText];
+  const clawtopArgs = ['--import', 'tsx', CLI, '--snapshot', snapshotPath, '--monitors', 'files', ...ringArgs];
+  const clawtop = spawn(process.execPath, clawtopArgs, { cwd: REPOSITORY, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(clawtop);
+  let clawtopStderr = '';
+  clawtop.stderr.setEncoding('utf8').on('data', (chunk: string) => (clawtopStderr += chunk));
+  const clawtopClosed = once(clawtop, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  await once(clawtop, 'spawn');
+  const clawtopGone = () => clawtop.exitCode !== null || clawtop.signalCode !== null;
+  const clawtopFailure = (what: string) =>
+    new Error(`clawtop ${what}: ${describeExit(clawtop.exitCode, clawtop.signalCode)}: ${clawtopStderr.trim()}`);
+
+  const watch = new ProcessWatch(clawtop.pid!);
+  try {
+    await waitUntilReadingRing(watch, options.ringSizeBytes, () => {
+      if (clawtopGone()) throw clawtopFailure('stopped before reading its ring');
+    });
+    const startRss = watch.sample();
+    if (startRss === undefined) throw clawtopFailure('stopped before the workload');
+    const cpuBefore = watch.cpuSeconds();
+    const wallBefore = performance.now();
+    process.stderr.write(`bench: clawtop reads its ring (RSS ${megabytes(startRss.rssBytes)} MB); opening paths\n`);
+
+    workload.stdin.end('s');
+    const [workloadCode, workloadSignal] = await workloadClosed;
+    const workloadSeconds = (performance.now() - wallBefore) / 1000;
+    children.delete(workload);
+    if (workloadCode !== 0) {
+      throw new Error(`failed to run ${WORKLOAD_PROGRAM}: ${describeExit(workloadCode, workloadSignal)}`);
+    }
+    const paths = Number(workloadOutput.trim());
+    if (!Number.isSafeInteger(paths)) {
+      throw new Error(`failed to read the workload's count: got "${workloadOutput.trim()}"`);
+    }
+
+    const cpuAfter = await waitUntilIdle(watch, () => {
+      if (clawtopGone()) throw clawtopFailure('stopped while the workload ran');
+    });
+    const wallSeconds = (performance.now() - wallBefore) / 1000;
+    process.stderr.write(`bench: ${count(paths)} paths in ${workloadSeconds.toFixed(1)} s; stopping clawtop\n`);
+
+    clawtop.kill('SIGTERM');
+    const exitDeadline = setTimeout(() => clawtop.kill('SIGKILL'), EXIT_TIMEOUT_MS);
+    const sampleUntilExit = setInterval(() => watch.sample(), 10);
+    const [clawtopCode] = await clawtopClosed;
+    clearTimeout(exitDeadline);
+    clearInterval(sampleUntilExit);
+    children.delete(clawtop);
+    if (clawtopCode !== 0) throw clawtopFailure('failed to stop');
+
+    const highest = watch.highest!;
+    const peak = { ...highest, peakRssBytes: Math.max(watch.last!.peakRssBytes, highest.rssBytes) };
+    return {
+      paths,
+      workloadSeconds,
+      cpuPercent: ((cpuAfter - cpuBefore) / wallSeconds) * 100,
+      startRss,
+      peak,
+      document: readSnapshotFile(snapshotPath),
+    };
+  } finally {
+    watch.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The report.
+
+interface Report {
+  readonly table: string;
+  readonly notes: readonly string[];
+  readonly targetMet: boolean;
+  /** Why the numbers cannot be trusted; the run is then not recorded. */
+  readonly problems: readonly string[];
+}
+
+const count = (value: number) => value.toLocaleString('en-US');
+const megabytes = (bytes: number) => (bytes / MIB).toFixed(1);
+
+/** A markdown table: numbers right-aligned, the last column (a verdict) left-aligned. */
+function formatTable(rows: readonly (readonly string[])[]): string {
+  const last = rows[0]!.length - 1;
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const pad = (cell: string, column: number) =>
+    column === last ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!);
+  const line = (row: readonly string[]) => `| ${row.map(pad).join(' | ')} |`;
+  const dashes = widths.map((width) => '-'.repeat(width + 1));
+  const rule = `|${dashes.map((dash, column) => (column === last ? `:${dash}` : `${dash}:`)).join('|')}|`;
+  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
+}
+
+function buildReport(result: RunResult): Report {
+  const { document, peak } = result;
+  const problems: string[] = [];
+  const fileCounter = document.counters.find((counter) => counter.kind === 'file');
+  if (fileCounter === undefined) problems.push('the snapshot has no file counter');
+  const { emitted = 0, received = 0, dropped = 0 } = fileCounter ?? {};
+  const capacity = DEFAULT_CAPACITY.files;
+  const rows = document.panes.files.length;
+  const workloadRows = document.panes.files.filter((row) => String(row.path).startsWith(WORKLOAD_PATH_PREFIX)).length;
+  const rssMet = peak.peakRssBytes < TARGET_RSS_BYTES;
+  const rowsMet = rows <= capacity;
+  const targetMet = rssMet && rowsMet;
+
+  const table = formatTable([
+    [
+      'paths',
+      'emitted',
+      'received',
+      'dropped',
+      'workload s',
+      'opens/s',
+      'CPU %',
+      'RSS at start MB',
+      'peak RSS MB',
+      'files rows',
+      'target met',
+    ],
+    [
+      count(result.paths),
+      count(emitted),
+      count(received),
+      count(dropped),
+      result.workloadSeconds.toFixed(1),
+      count(Math.round(result.paths / result.workloadSeconds)),
+      result.cpuPercent.toFixed(1),
+      megabytes(result.startRss.rssBytes),
+      megabytes(peak.peakRssBytes),
+      `${count(rows)} / ${count(capacity)}`,
+      targetMet ? 'yes' : `NO${rssMet ? '' : ' (RSS)'}${rowsMet ? '' : ' (rows)'}`,
+    ],
+  ]);
+
+  const notes = [
+    `Peak RSS ${megabytes(peak.peakRssBytes)} MB; at the highest sample, ${megabytes(peak.rssBytes)} MB = ` +
+      `${megabytes(peak.anonBytes)} MB anonymous + ${megabytes(peak.fileBytes)} MB file-backed ` +
+      `(at start: ${megabytes(result.startRss.anonBytes)} + ${megabytes(result.startRss.fileBytes)}).`,
+    `${count(workloadRows)} of the ${count(rows)} file rows are the workload's paths.`,
+  ];
+  const unaccounted = emitted - dropped - received;
+  if (dropped > 0) notes.push(`The ring was full for ${count(dropped)} file events (dropped, counted by the kernel).`);
+  if (unaccounted > 0) {
+    const what = 'file events were emitted but neither dropped nor received: still queued when clawtop stopped';
+    notes.push(`${count(unaccounted)} ${what}.`);
+  }
+  if (received + dropped < result.paths) {
+    const seen = count(received + dropped);
+    problems.push(`${count(result.paths)} paths opened but only ${seen} file events received or dropped`);
+  }
+  return { table, notes, targetMet, problems };
+}
+
+// gitOutput, describeMachine and describeCommand are pipeline.ts's, as are describeCommit (but
+// for the results file) and formatTable (but for its rows): pipeline.ts exports nothing, and
+// importing it would run it.
+
+function gitOutput(args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: REPOSITORY, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function describeCommit(): string {
+  const commit = gitOutput(['rev-parse', '--short', 'HEAD']);
+  if (commit === undefined) return 'unknown';
+  // The results file is not the code measured: earlier runs' sections do not make it dirty.
+  return gitOutput(['status', '--porcelain', '--', '.', ':!docs/BENCHMARKS.md']) ? `${commit}+dirty` : commit;
+}
+
+function describeMachine(): string {
+  const cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
+  return `${cpuModel}, ${availableParallelism()} CPUs, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Linux ${release()}`;
+}
+
+/** The command as the user typed it, through npm or not. */
+function describeCommand(args: readonly string[]): string {
+  const script = process.env.npm_lifecycle_event;
+  if (script) return `npm run ${script}${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+  return ['node --import tsx bench/memory.ts', ...args].join(' ');
+}
+
+/** A power of two of bytes, as 8 MiB or 4 KiB. */
+function describeBytes(bytes: number): string {
+  return bytes >= MIB ? `${bytes / MIB} MiB` : `${bytes / 1024} KiB`;
+}
+
+function clawtopCommand(options: Options): string {
+  const ring = options.ringSizeText === undefined ? '' : ` --ring-size ${options.ringSizeText}`;
+  return `clawtop --snapshot FILE --monitors files${ring}`;
+}
+
+/** The section's introduction goes in once, before its first results. */
+function recordResults(section: string): void {
+  const existing = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, 'utf8') : '';
+  if (existing === '') appendFileSync(RESULTS_FILE, '# Benchmarks\n');
+  if (!existing.includes(SECTION_HEADING)) appendFileSync(RESULTS_FILE, SECTION_INTRO);
+  appendFileSync(RESULTS_FILE, `\n${section}`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const options = parseOptions(args);
+  const problem = privilegeProblem();
+  if (problem) fail(problem, EXIT_FAILURE);
+  buildWorkload();
+  // Read before the run: recording the results must not make the tree dirty.
+  const commit = describeCommit();
+
+  const directory = mkdtempSync(join(tmpdir(), 'clawtop-bench-memory-'));
+  const cleanUp = () => {
+    killChildren();
+    rmSync(directory, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      cleanUp();
+      fail(`interrupted by ${signal}`, EXIT_INTERRUPTED);
+    });
+  }
+  process.once('exit', killChildren);
+
+  let result: RunResult;
+  try {
+    result = await runOnce(options, join(directory, 'snapshot.json'));
+  } finally {
+    cleanUp();
+  }
+
+  const report = buildReport(result);
+  process.stdout.write(`${report.table}\n\n${report.notes.join('\n')}\n`);
+  if (report.problems.length > 0) {
+    const list = report.problems.join('\n  ');
+    fail(`not recorded in docs/BENCHMARKS.md, the run is not trustworthy:\n  ${list}`, EXIT_FAILURE);
+  }
+  const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
+  const verdict = report.targetMet ? 'met' : 'NOT met';
+  recordResults(
+    [
+      `### memory, ${date} UTC`,
+      '',
+      `- machine: ${describeMachine()}`,
+      `- commit: ${commit}`,
+      `- command: \`${describeCommand(args)}\``,
+      `- clawtop: \`${clawtopCommand(options)}\`, ring ${describeBytes(options.ringSizeBytes)}`,
+      '',
+      report.table,
+      '',
+      ...report.notes,
+      `Target (peak RSS < ${TARGET_RSS_BYTES / MIB} MB, files rows <= ${count(DEFAULT_CAPACITY.files)}): ${verdict}.`,
+      '',
+    ].join('\n'),
+  );
+  process.stderr.write(`bench: appended to ${RESULTS_FILE}\n`);
+}
+
+main().catch((error: unknown) => {
+  killChildren();
+  fail(errorMessage(error), error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
+});
