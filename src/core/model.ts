@@ -51,6 +51,8 @@ export interface ProcessRow {
 export interface CommandRow {
   readonly comm: string;
   readonly execs: number;
+  /** execs may exceed the true count by up to this (it took over an evicted row's count). */
+  readonly execsOverestimate: number;
   readonly exits: number;
   readonly failedExits: number;
   readonly execsPerSecond1: number;
@@ -64,6 +66,8 @@ export interface CommandRow {
 export interface FileRow {
   readonly path: string;
   readonly opens: number;
+  /** opens may exceed the true count by up to this (it took over an evicted row's count). */
+  readonly opensOverestimate: number;
   readonly failures: number;
   readonly opensPerSecond1: number;
   readonly opensPerSecond10: number;
@@ -88,6 +92,8 @@ export interface ConnectionRow {
   readonly localPort: number;
   readonly remotePort: number;
   readonly count: number;
+  /** count may exceed the true count by up to this (it took over an evicted row's count). */
+  readonly countOverestimate: number;
   readonly failures: number;
   readonly perSecond1: number;
   readonly perSecond10: number;
@@ -213,12 +219,12 @@ export class Model {
   private readonly cgroupPath: (cgroupId: number) => string | undefined;
   /** Least recently seen first: a Map keeps insertion order, and a touch re-inserts. */
   private readonly processes = new Map<number, ProcessState>();
-  private readonly commands: TopK<CommandState>;
-  private readonly files: TopK<FileState>;
-  private readonly connections: TopK<ConnectionState>;
+  private commands: TopK<CommandState>;
+  private files: TopK<FileState>;
+  private connections: TopK<ConnectionState>;
   private readonly cgroups = new Map<number, CgroupState>();
   private readonly trafficSampler: CgroupTrafficSampler;
-  readonly alerts = new AlertLog();
+  private alertLog = new AlertLog();
   private readonly detector = new EwmaDetector();
   readonly thresholds = new ThresholdRules();
   /** Counts of the current second, turned into per-second series by tick(). */
@@ -234,6 +240,18 @@ export class Model {
     this.files = new TopK(this.capacity.files);
     this.connections = new TopK(this.capacity.connections);
     this.trafficSampler = new CgroupTrafficSampler(this.cgroupPath);
+  }
+
+  /**
+   * Forgets the rows of every table and the alerts (the c key); processes still running
+   * stay, exited ones go. Thresholds, detectors and cgroup traffic baselines are kept.
+   */
+  clear(): void {
+    this.commands = new TopK(this.capacity.commands);
+    this.files = new TopK(this.capacity.files);
+    this.connections = new TopK(this.capacity.connections);
+    this.alertLog = new AlertLog();
+    for (const [pid, state] of this.processes) if (state.state === 'exited') this.processes.delete(pid);
   }
 
   /** The processes running when clawtop starts. */
@@ -303,15 +321,18 @@ export class Model {
       firstSeenMs: previous?.firstSeenMs ?? seenMs,
       lastSeenMs: seenMs,
     });
-    const command = this.commands.touch(event.comm, () => ({
-      comm: event.comm,
-      exits: 0,
-      failedExits: 0,
-      execs: new RollingCounter(),
-      lastArgv: [],
-      firstSeenMs: seenMs,
-      lastSeenMs: seenMs,
-    }));
+    const command = this.commands.touch(event.comm, (recycled) => {
+      const fresh = recycled ?? { execs: new RollingCounter() };
+      fresh.execs.reset();
+      return Object.assign(fresh, {
+        comm: event.comm,
+        exits: 0,
+        failedExits: 0,
+        lastArgv: [],
+        firstSeenMs: seenMs,
+        lastSeenMs: seenMs,
+      });
+    });
     command.execs.add(nowSecond);
     command.lastArgv = event.argv;
     command.lastSeenMs = seenMs;
@@ -355,17 +376,20 @@ export class Model {
 
   private ingestFile(event: FileEvent, nowSecond: number): void {
     const seenMs = event.timestampNs / NS_PER_MS;
-    const file = this.files.touch(event.path, () => ({
-      path: event.path,
-      failures: 0,
-      opens: new RollingCounter(),
-      processes: [],
-      lastResult: 0,
-      lastErrno: null,
-      operation: event.operation,
-      firstSeenMs: seenMs,
-      lastSeenMs: seenMs,
-    }));
+    const file = this.files.touch(event.path, (recycled) => {
+      const fresh = recycled ?? { opens: new RollingCounter() };
+      fresh.opens.reset();
+      return Object.assign(fresh, {
+        path: event.path,
+        failures: 0,
+        processes: [],
+        lastResult: 0,
+        lastErrno: null,
+        operation: event.operation,
+        firstSeenMs: seenMs,
+        lastSeenMs: seenMs,
+      });
+    });
     file.opens.add(nowSecond);
     file.lastResult = event.result;
     file.lastErrno = event.errno;
@@ -395,7 +419,10 @@ export class Model {
       event.direction === 'inbound'
         ? `${event.comm}|${event.protocol}|in|${local}|${event.destinationAddress}`
         : `${event.comm}|${event.protocol}|${event.direction}|${remote}`;
-    const connection = this.connections.touch(key, () => ({
+    const connection = this.connections.touch(key, (recycled) => {
+      const fresh = recycled ?? { connects: new RollingCounter() };
+      fresh.connects.reset();
+      return Object.assign(fresh, {
       comm: event.comm,
       pid: event.tgid,
       protocol: event.protocol,
@@ -405,12 +432,12 @@ export class Model {
       localPort: event.sourcePort,
       remotePort: event.direction === 'inbound' ? 0 : event.destinationPort,
       failures: 0,
-      connects: new RollingCounter(),
       lastResult: 0,
       lastErrno: null,
       firstSeenMs: seenMs,
       lastSeenMs: seenMs,
-    }));
+      });
+    });
     connection.connects.add(nowSecond);
     connection.pid = event.tgid;
     if (event.direction !== 'inbound' && connection.local !== local) {
@@ -463,7 +490,7 @@ export class Model {
     for (const state of this.cgroups.values()) state.rates = { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 };
     for (const event of events) {
       if (event.kind === 'anomaly') {
-        this.alerts.raise(
+        this.alertLog.raise(
           {
             key: `cgroup-bytes:${event.subjectCgroupId}`,
             severity: event.severity === 'critical' || event.severity === 'high' ? event.severity : 'medium',
@@ -508,16 +535,16 @@ export class Model {
       ...this.thresholds.evaluate('cgroup-execs', execSamples),
       ...this.thresholds.evaluate('process-failed-opens', failedOpenSamples),
     ]) {
-      this.alerts.raise(candidate, nowNs);
+      this.alertLog.raise(candidate, nowNs);
     }
     const hostSamples = Object.entries(this.secondTotals).map(([series, value]) => ({
       key: `host-${series}`,
       label: `host ${series}`,
       value,
     }));
-    for (const candidate of this.detector.evaluate(hostSamples)) this.alerts.raise(candidate, nowNs);
+    for (const candidate of this.detector.evaluate(hostSamples)) this.alertLog.raise(candidate, nowNs);
     if (lostEvents > 0) {
-      this.alerts.raise(
+      this.alertLog.raise(
         {
           key: 'loss',
           severity: 'high',
@@ -539,12 +566,13 @@ export class Model {
     const nowSecond = Math.floor(nowMs / 1000);
     const commandRates = new Map<string, number>();
     const commands: CommandRow[] = [];
-    for (const { row, count } of this.commands.entries()) {
+    for (const { row, count, overestimate } of this.commands.entries()) {
       const [execsPerSecond1, execsPerSecond10, execsPerSecond60] = perSecond(row.execs.rates(nowSecond));
       commandRates.set(row.comm, execsPerSecond10);
       commands.push({
         comm: row.comm,
         execs: count,
+        execsOverestimate: overestimate,
         exits: row.exits,
         failedExits: row.failedExits,
         execsPerSecond1,
@@ -576,11 +604,12 @@ export class Model {
       });
     }
     const files: FileRow[] = [];
-    for (const { row, count } of this.files.entries()) {
+    for (const { row, count, overestimate } of this.files.entries()) {
       const [opensPerSecond1, opensPerSecond10, opensPerSecond60] = perSecond(row.opens.rates(nowSecond));
       files.push({
         path: row.path,
         opens: count,
+        opensOverestimate: overestimate,
         failures: row.failures,
         opensPerSecond1,
         opensPerSecond10,
@@ -594,7 +623,7 @@ export class Model {
       });
     }
     const connections: ConnectionRow[] = [];
-    for (const { row, count } of this.connections.entries()) {
+    for (const { row, count, overestimate } of this.connections.entries()) {
       const [perSecond1, perSecond10, perSecond60] = perSecond(row.connects.rates(nowSecond));
       connections.push({
         comm: row.comm,
@@ -606,6 +635,7 @@ export class Model {
         localPort: row.localPort,
         remotePort: row.remotePort,
         count,
+        countOverestimate: overestimate,
         failures: row.failures,
         perSecond1,
         perSecond10,
@@ -638,7 +668,7 @@ export class Model {
       files: Object.freeze(files),
       connections: Object.freeze(connections),
       cgroups: Object.freeze(cgroups),
-      alerts: this.alerts.list(),
+      alerts: this.alertLog.list(),
       otherCounts: Object.freeze({
         commands: this.commands.otherCount,
         files: this.files.otherCount,

@@ -125,7 +125,7 @@ export interface KernelSessionOptions {
  * because everything is held by file descriptors (bpf_link, never pins).
  */
 export class KernelSession {
-  readonly report: HookReport;
+  private currentReport: HookReport;
   private readonly native: NativeBpfSession;
   private readonly closeOnExit = () => this.close();
   private closed = false;
@@ -136,7 +136,7 @@ export class KernelSession {
     if (problem) throw new RangeError(problem);
     const { BpfSession } = loadAddon();
     this.native = new BpfSession();
-    this.report = this.native.open({
+    this.currentReport = this.native.open({
       ringSizeBytes,
       selfTgid: options.selfTgid ?? process.pid,
       cgroupRoot: options.cgroupRoot ?? findCgroup2Root() ?? '',
@@ -150,8 +150,14 @@ export class KernelSession {
     this.native.start(onBatch);
   }
 
+  /** Which hook serves each monitor, and whether it is attached now. */
+  get report(): HookReport {
+    return this.currentReport;
+  }
+
   setMonitor(name: ProgramSetName, on: boolean): HookReport {
-    return this.native.setMonitor(name, on);
+    this.currentReport = this.native.setMonitor(name, on);
+    return this.currentReport;
   }
 
   setSetting(name: RuntimeSetting, value: number): void {

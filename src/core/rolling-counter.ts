@@ -42,6 +42,13 @@ export class RollingCounter {
     this.buckets = new Float64Array(horizonSeconds + 1);
   }
 
+  /** Back to a fresh counter, keeping its memory: rows are recycled under a flood of new keys. */
+  reset(): void {
+    this.buckets.fill(0);
+    this.latestSecond = Number.NEGATIVE_INFINITY;
+    this.totalCount = 0;
+  }
+
   /** Everything ever added, including what has aged out of the ring. */
   get total(): number {
     return this.totalCount;

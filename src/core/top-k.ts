@@ -74,9 +74,10 @@ export class TopK<Row> {
    * Adds weight (non-negative) to key's count and returns its row, made with create() when the key
    * is not in the table. A new key in a full table evicts the row with the smallest count (the
    * least recently touched among equal ones); onEvict is called after the table is consistent
-   * again, so it may touch the table itself.
+   * again, so it may touch the table itself. Without a listener, create() is handed the row
+   * about to be evicted to reset and return, so a flood of new keys allocates nothing.
    */
-  touch(key: string, create: () => Row, weight = 1): Row {
+  touch(key: string, create: (recycled: Row | undefined) => Row, weight = 1): Row {
     if (!(weight >= 0 && weight < Number.POSITIVE_INFINITY)) {
       throw new RangeError(`top-k weight must be a finite non-negative number, got ${weight}`);
     }
@@ -90,7 +91,9 @@ export class TopK<Row> {
       return existing.row;
     }
 
-    const row = create(); // first, so a create() that throws leaves the table as it was
+    // The row about to be evicted may be reused, unless a listener still needs it whole.
+    const recycled = this.heap.length === this.capacity && this.onEvict === undefined ? this.heap[0]!.row : undefined;
+    const row = create(recycled); // first, so a create() that throws leaves the table as it was
     this.weightTotal += weight;
     if (this.heap.length < this.capacity) {
       const heapIndex = this.heap.length;

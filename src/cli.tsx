@@ -1,0 +1,389 @@
+#!/usr/bin/env node
+// Parses flags, checks what the kernel side needs, picks the mode, and owns cleanup.
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+import meow from 'meow';
+
+import { findCgroup2Root } from './core/cgroups.ts';
+import { Engine, monotonicNowNs } from './core/engine.ts';
+import { FilterError, compileFilter } from './core/filter.ts';
+import { formatHookTable, userFacingHooks } from './core/hook-report.ts';
+import {
+  DEFAULT_MONITORS,
+  DEFAULT_RING_SIZE_BYTES,
+  KernelSession,
+  MONITOR_NAMES,
+  parseByteSize,
+  ringSizeProblem,
+  type KernelFilter,
+  type MonitorName,
+} from './core/native.ts';
+import { createNdjsonFormatter, formatStatsLine, formatSummaryLine, monotonicToWallClockMs } from './core/ndjson.ts';
+import { eventFilterAccess } from './core/pane-filters.ts';
+import { btfProblem, ensureTracefs, privilegeProblem } from './core/preflight.ts';
+import { buildSnapshotDocument, compilePaneFilters, type PaneFilters } from './core/snapshot-document.ts';
+import { writeSnapshotFile } from './core/snapshot-file.ts';
+import { EngineController } from './ui/engine-controller.ts';
+
+const EXIT_RUNTIME_FAILURE = 1;
+const EXIT_USAGE = 2;
+const FLUSH_INTERVAL_MS = 20;
+const STATS_INTERVAL_MS = 10_000;
+const SHOW_CURSOR = '\u001B[?25h';
+const KERNEL_FILTERS: readonly KernelFilter[] = ['filterTgid', 'filterUid', 'filterPort', 'filterCgroupId'];
+
+const HELP = `
+  USAGE
+    clawtop [--monitors LIST] [--filter TEXT] [options]
+    clawtop --json [--snapshot FILE] [--duration SECONDS] [--filter TEXT] [options]
+    clawtop --snapshot FILE --duration SECONDS [--filter TEXT] [options]
+    clawtop --probe
+
+  Watches this host through eBPF: programs executed and processes exiting, files
+  opened, connections made, traffic per cgroup, and alerts. Streams events as
+  NDJSON, and/or writes a snapshot of every table when it stops. Needs root, or
+  CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.
+
+  FLAGS
+    --json              stream events as NDJSON on stdout; the first line is the
+                        hook report (which program serves each monitor), the last
+                        a summary; a stats line goes to stderr every 10 s
+    --snapshot FILE     when clawtop stops, write every table (processes,
+                        commands, files, connections, cgroups, alerts) to FILE as
+                        one JSON document (docs/SNAPSHOT.md), atomically, mode 0600
+    --filter TEXT       keep only what matches (docs/FILTERS.md), e.g.
+                        "comm==nginx,dport>=1024"; pid, uid, port and cgroup
+                        equality run in the kernel
+    --monitors LIST     monitors to run, comma-separated, from
+                        ${MONITOR_NAMES.join(', ')}
+                        (default: ${DEFAULT_MONITORS.join(',')}; syscalls is opt-in
+                        because syscall tracepoints slow every syscall on the host)
+    --cgroup-threshold CGROUP=RATE
+                        alert when the cgroup (its path under the cgroup v2
+                        mount) receives or sends more than RATE bytes/s, e.g.
+                        /system.slice/nginx.service=10M; repeatable
+    --duration SECONDS  stop after this many seconds (default: run until Ctrl-C)
+    --ring-size SIZE    kernel ring buffer size, a power of two from 4K to 1G
+                        (default: 8M)
+    --probe             print which hook serves each monitor on this kernel, and
+                        why a fallback was taken, then exit
+    --verbose           print libbpf's messages on stderr
+    --help              show this help
+    --version           show the version
+
+  EXAMPLES
+    sudo clawtop --json --duration 5
+    sudo clawtop --snapshot /tmp/host.json --duration 30
+    sudo clawtop --json --filter 'path~^/etc,errno==ENOENT'
+    sudo clawtop --json --monitors exec,syscalls | grep ENOENT
+    sudo clawtop --json --cgroup-threshold /system.slice/backup.service=50M
+    sudo clawtop --probe
+`;
+
+class UsageError extends Error {}
+
+function fail(message: string, exitCode: number): never {
+  process.stderr.write(`clawtop: ${message}\n`);
+  process.exit(exitCode);
+}
+
+const FLAGS = {
+  json: { type: 'boolean' as const, default: false },
+  probe: { type: 'boolean' as const, default: false },
+  snapshot: { type: 'string' as const },
+  filter: { type: 'string' as const, default: '' },
+  monitors: { type: 'string' as const },
+  cgroupThreshold: { type: 'string' as const, isMultiple: true as const, default: [] as string[] },
+  duration: { type: 'number' as const },
+  ringSize: { type: 'string' as const, default: String(DEFAULT_RING_SIZE_BYTES) },
+  verbose: { type: 'boolean' as const, default: false },
+};
+
+function parseMonitors(list: string): MonitorName[] {
+  const names = list.split(',').map((name) => name.trim());
+  const unknown = names.find((name) => !(MONITOR_NAMES as readonly string[]).includes(name));
+  if (unknown !== undefined) {
+    throw new UsageError(`--monitors: unknown monitor "${unknown}" (choose from ${MONITOR_NAMES.join(', ')})`);
+  }
+  return [...new Set(names as MonitorName[])];
+}
+
+interface CgroupThreshold {
+  readonly path: string;
+  readonly bytesPerSecond: number;
+}
+
+function parseCgroupThreshold(text: string): CgroupThreshold {
+  const separator = text.lastIndexOf('=');
+  const path = text.slice(0, separator);
+  const bytesPerSecond = separator > 0 ? parseByteSize(text.slice(separator + 1)) : undefined;
+  if (!path.startsWith('/') || bytesPerSecond === undefined || bytesPerSecond <= 0) {
+    throw new UsageError(`--cgroup-threshold must be CGROUP=RATE such as /system.slice/x.service=10M, got "${text}"`);
+  }
+  return { path, bytesPerSecond };
+}
+
+function parseFlags() {
+  // Unknown flags are reported here, not by meow, to keep the error on one line.
+  const cli = meow(HELP, { importMeta: import.meta, allowUnknownFlags: true, flags: FLAGS });
+  const unknown = Object.keys(cli.unnormalizedFlags).find((name) => !(name in FLAGS));
+  if (unknown !== undefined) {
+    throw new UsageError(`unknown flag ${unknown.length === 1 ? '-' : '--'}${unknown} (see --help)`);
+  }
+  if (cli.input.length > 0) throw new UsageError(`unexpected argument "${cli.input[0]}" (see --help)`);
+  const { duration } = cli.flags;
+  if (duration !== undefined && !(Number.isFinite(duration) && duration > 0)) {
+    throw new UsageError(`--duration must be a number of seconds above 0, got ${duration}`);
+  }
+  const ringSizeBytes = parseByteSize(cli.flags.ringSize);
+  if (ringSizeBytes === undefined) {
+    throw new UsageError(`--ring-size must be a size such as 8M or 4096, got "${cli.flags.ringSize}"`);
+  }
+  const ringProblem = ringSizeProblem(ringSizeBytes);
+  if (ringProblem) throw new UsageError(`--ring-size: ${ringProblem}`);
+  const monitors = cli.flags.monitors === undefined ? [...DEFAULT_MONITORS] : parseMonitors(cli.flags.monitors);
+  if (cli.flags.snapshot === '') throw new UsageError('--snapshot needs a file name');
+  let filters: PaneFilters;
+  try {
+    filters = compilePaneFilters(cli.flags.filter, resolveCgroupIdByPath);
+  } catch (error) {
+    if (error instanceof FilterError) throw new UsageError(`--filter: ${error.message}`);
+    throw error;
+  }
+  return {
+    mode: cli.flags.probe
+      ? ('probe' as const)
+      : cli.flags.json || cli.flags.snapshot !== undefined
+        ? ('headless' as const)
+        : ('interactive' as const),
+    monitorsNamed: cli.flags.monitors !== undefined,
+    json: cli.flags.json,
+    snapshotPath: cli.flags.snapshot,
+    filters,
+    monitors,
+    cgroupThresholds: cli.flags.cgroupThreshold.map(parseCgroupThreshold),
+    durationSeconds: duration,
+    ringSizeBytes,
+    verbose: cli.flags.verbose,
+  };
+}
+
+type Options = ReturnType<typeof parseFlags>;
+
+function preflight(): void {
+  const problem = privilegeProblem() ?? btfProblem() ?? ensureTracefs();
+  if (problem) fail(problem, EXIT_RUNTIME_FAILURE);
+}
+
+function verboseLog(options: Options): ((line: string) => void) | undefined {
+  return options.verbose ? (line: string) => process.stderr.write(`libbpf: ${line}\n`) : undefined;
+}
+
+function printProbe(options: Options): void {
+  preflight();
+  const session = new KernelSession({ ringSizeBytes: options.ringSizeBytes, monitors: [], log: verboseLog(options) });
+  process.stdout.write(formatHookTable(session.report));
+  session.close();
+}
+
+/** Paths in flags and filters name cgroups; the kernel knows them by id, the directory's inode. */
+function resolveCgroupIdByPath(path: string): number | undefined {
+  const cgroupRoot = findCgroup2Root();
+  if (cgroupRoot === undefined) return undefined;
+  try {
+    return statSync(join(cgroupRoot, path)).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Found out before watching for minutes, not when the snapshot is due. */
+function snapshotTargetProblem(path: string): string | undefined {
+  const directory = dirname(resolve(path));
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return `${path} is a directory`;
+    if (!statSync(directory).isDirectory()) return `${directory} is not a directory`;
+    accessSync(directory, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `no such directory ${directory}`;
+    if (code === 'ENOTDIR') return `${directory} is not a directory`;
+    if (code === 'EACCES' || code === 'EROFS') return `cannot create files in ${directory}`;
+    return (error as Error).message;
+  }
+}
+
+function resolveThresholds(options: Options): { cgroupId: number; bytesPerSecond: number }[] {
+  return options.cgroupThresholds.map((threshold) => {
+    const cgroupId = resolveCgroupIdByPath(threshold.path);
+    if (cgroupId === undefined) fail(`--cgroup-threshold: no cgroup ${threshold.path}`, EXIT_RUNTIME_FAILURE);
+    return { cgroupId, bytesPerSecond: threshold.bytesPerSecond };
+  });
+}
+
+async function runHeadless(options: Options): Promise<void> {
+  const thresholds = resolveThresholds(options);
+  if (options.snapshotPath !== undefined) {
+    const problem = snapshotTargetProblem(options.snapshotPath);
+    if (problem) fail(`failed to write snapshot ${options.snapshotPath}: ${problem}`, EXIT_RUNTIME_FAILURE);
+  }
+  preflight();
+  const toWallClockMs = monotonicToWallClockMs();
+  let cgroupPath: (cgroupId: number) => string | undefined = () => undefined;
+  const eventFilter = compileFilter(options.filters.text, eventFilterAccess((cgroupId) => cgroupPath(cgroupId)), {
+    resolveCgroupId: resolveCgroupIdByPath,
+  });
+  const formatEvent = createNdjsonFormatter((cgroupId) => cgroupPath(cgroupId), toWallClockMs);
+  let pending = '';
+  const engine = new Engine({
+    monitors: options.monitors,
+    ringSizeBytes: options.ringSizeBytes,
+    log: verboseLog(options),
+    cgroupThresholds: thresholds,
+    onEvent: options.json
+      ? (event) => {
+          if (eventFilter.matches(event)) pending += formatEvent(event);
+        }
+      : undefined,
+  });
+  cgroupPath = (cgroupId) => engine.cgroupPaths?.resolve(cgroupId);
+  const { session } = engine;
+  for (const name of KERNEL_FILTERS) {
+    session.setFilter(name, eventFilter.kernelFilters.find((filter) => filter.name === name)?.value ?? null);
+  }
+  const hooks = userFacingHooks(session.report);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'hooks', ...hooks })}\n`);
+  }
+  const unattached = hooks.hooks.filter((hook) => options.monitors.includes(hook.monitor) && !hook.attached);
+  for (const hook of unattached) process.stderr.write(`clawtop: ${hook.monitor} is off: ${hook.reason}\n`);
+  if (unattached.length === options.monitors.length) fail('no monitor could be attached', EXIT_RUNTIME_FAILURE);
+
+  // Events are written once per batch and per tick, not once per event.
+  const flush = () => {
+    if (pending === '') return;
+    process.stdout.write(pending);
+    pending = '';
+  };
+  engine.start();
+  const flushTimer = setInterval(flush, FLUSH_INTERVAL_MS);
+  let statsBefore = engine.kindTotals();
+  const statsTimer = setInterval(() => {
+    const statsAfter = engine.kindTotals();
+    const { ringFillBytes, ringSizeBytes } = session.readCounters();
+    process.stderr.write(formatStatsLine(statsBefore, statsAfter, STATS_INTERVAL_MS / 1000, ringFillBytes / ringSizeBytes));
+    statsBefore = statsAfter;
+  }, STATS_INTERVAL_MS);
+  if (!options.json) clearInterval(statsTimer);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(flushTimer);
+    clearInterval(statsTimer);
+    await engine.stop();
+    flush();
+    const totals = engine.kindTotals();
+    try {
+      if (options.snapshotPath !== undefined) {
+        const nowNs = monotonicNowNs();
+        const document = buildSnapshotDocument(engine.model.snapshot(nowNs / 1e6), {
+          report: session.report,
+          totals,
+          filters: options.filters,
+          durationSeconds: Math.round((nowNs - engine.startedNs) / 1e7) / 100,
+          toWallClockMs: (monotonicMs) => toWallClockMs(monotonicMs * 1e6),
+        });
+        writeSnapshotFile(options.snapshotPath, document);
+      }
+      if (options.json) process.stdout.write(formatSummaryLine(totals, engine.decodeStats.malformedRecords));
+    } finally {
+      engine.close();
+    }
+    process.exit(0);
+  };
+  const stopOrFail = () => stop().catch((error: Error) => fail(error.message, EXIT_RUNTIME_FAILURE));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stopOrFail);
+  // A reader that went away (clawtop --json | head) is a normal end, not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') fail(`failed to write output: ${error.message}`, EXIT_RUNTIME_FAILURE);
+    engine.close();
+    process.exit(0);
+  });
+  if (options.durationSeconds !== undefined) setTimeout(stopOrFail, options.durationSeconds * 1000);
+}
+
+/**
+ * The screen. The files monitor's syscall tracepoints slow every syscall on the host, so
+ * where they serve it (no bpf LSM) and --monitors did not ask for it, it is attached only
+ * while something on screen needs it.
+ */
+async function runInteractive(options: Options): Promise<void> {
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    throw new UsageError('the interactive view needs a terminal: use --json or --snapshot when piping');
+  }
+  const thresholds = resolveThresholds(options);
+  preflight();
+  const engine = new Engine({
+    monitors: options.monitors.filter((monitor) => monitor !== 'files'),
+    ringSizeBytes: options.ringSizeBytes,
+    log: verboseLog(options),
+    cgroupThresholds: thresholds,
+  });
+  const filesHook = engine.session.report.hooks.find((hook) => hook.monitor === 'files');
+  const filesWanted = options.monitors.includes('files');
+  const filesOnDemand = filesWanted && !options.monitorsNamed && filesHook?.mode === 'fallback';
+  if (filesWanted && !filesOnDemand) engine.session.setMonitor('files', true);
+  engine.start();
+  const controller = new EngineController(engine, {
+    filesOnDemand,
+    resolveCgroupId: resolveCgroupIdByPath,
+    snapshotDirectory: process.cwd(),
+  });
+
+  // Ink draws only the last frame when it believes it runs in CI; on a terminal someone is watching.
+  if (process.env.CI !== undefined) process.env.CI = '0';
+  if (process.env.CONTINUOUS_INTEGRATION !== undefined) process.env.CONTINUOUS_INTEGRATION = '0';
+  const [{ render }, { App }] = await Promise.all([import('ink'), import('./ui/app.tsx')]);
+
+  let quitting = false;
+  const quit = async (exitCode: number) => {
+    if (quitting) return;
+    quitting = true;
+    instance.unmount();
+    controller.dispose();
+    try {
+      await engine.stop();
+    } finally {
+      engine.close();
+      process.stdout.write(SHOW_CURSOR);
+      process.exit(exitCode);
+    }
+  };
+  const instance = render(<App controller={controller} onQuit={() => void quit(0)} />, { exitOnCtrlC: false });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void quit(0));
+  // A crash still hands the terminal back and detaches everything before it says why.
+  process.on('uncaughtException', (error) => {
+    try {
+      instance.unmount();
+    } finally {
+      engine.close();
+      process.stdout.write(SHOW_CURSOR);
+      process.stderr.write(`clawtop: ${error.message}\n`);
+      process.exit(EXIT_RUNTIME_FAILURE);
+    }
+  });
+}
+
+try {
+  const options = parseFlags();
+  if (options.mode === 'probe') printProbe(options);
+  else if (options.mode === 'headless') await runHeadless(options);
+  else await runInteractive(options);
+} catch (error) {
+  if (error instanceof UsageError) fail(error.message, EXIT_USAGE);
+  fail(error instanceof Error ? error.message : String(error), EXIT_RUNTIME_FAILURE);
+}
