@@ -1,0 +1,93 @@
+// The top of the screen: host, kernel, uptime, drops, ring fill and PAUSED on the first
+// line; then one line per monitor with its events/s, whether it is attached, the hook
+// serving it and any fallback or on-demand note; then the pane tabs.
+import { Box } from 'ink';
+
+import { PANE_NAMES, type HeaderInfo, type MonitorStatus, type PaneName } from './controller.ts';
+import { formatCount, formatRate, formatUptime } from './format.ts';
+import { Line, type Segment } from './line.tsx';
+import { PANES } from './panes.ts';
+import { useTheme, type Theme } from './theme.ts';
+
+/** A ring this full is shown as a warning: events are about to be dropped. */
+const RING_WARNING_RATIO = 0.8;
+const MONITOR_NAME_WIDTH = 9;
+const RATE_WIDTH = 9;
+
+export interface HeaderProps {
+  readonly info: HeaderInfo;
+  readonly paused: boolean;
+  readonly pane: PaneName;
+  /** Rows the pane shows (after the filter) and rows it has. */
+  readonly shownRows: number;
+  readonly totalRows: number;
+  readonly width: number;
+}
+
+/** How many lines the header takes: the summary, one per monitor, the tabs. */
+export function headerHeight(info: HeaderInfo): number {
+  return 2 + info.monitors.length;
+}
+
+function summarySegments(info: HeaderInfo, paused: boolean, width: number, theme: Theme): Segment[] {
+  const pausedFlag = paused ? ' PAUSED ' : '';
+  const left: Segment[] = [
+    { text: 'clawtop', bold: true },
+    { text: ` · ${info.host} · ${info.kernel} · up ${formatUptime(info.uptimeSeconds)} · ` },
+    { text: `drops ${formatCount(info.dropped)}`, color: info.dropped > 0 ? theme.error : undefined },
+    { text: ' · ' },
+    {
+      text: `ring ${Math.round(info.ringFillRatio * 100)}%`,
+      color: info.ringFillRatio >= RING_WARNING_RATIO ? theme.warning : undefined,
+    },
+  ];
+  if (!paused) return left;
+  const leftLength = left.reduce((total, segment) => total + segment.text.length, 0);
+  const gap = Math.max(1, width - leftLength - pausedFlag.length);
+  return [...left, { text: ' '.repeat(gap) }, { text: pausedFlag, inverse: true, bold: true, color: theme.warning }];
+}
+
+function monitorSegments(monitor: MonitorStatus, perSecond: number | undefined, theme: Theme): Segment[] {
+  const rate = perSecond === undefined ? '-' : `${formatRate(perSecond)}/s`;
+  const state = monitor.mode === 'unavailable' ? 'n/a' : monitor.attached ? 'on' : 'off';
+  const segments: Segment[] = [
+    { text: monitor.monitor.padEnd(MONITOR_NAME_WIDTH), bold: true },
+    { text: `${rate.padStart(RATE_WIDTH)}  ` },
+    {
+      text: state.padEnd(4),
+      color: monitor.mode === 'unavailable' ? theme.error : undefined,
+      dim: !monitor.attached && theme.dim,
+    },
+    { text: monitor.hook },
+  ];
+  if (monitor.mode === 'fallback') segments.push({ text: ` · fallback${monitor.note ? `: ${monitor.note}` : ''}`, color: theme.warning });
+  else if (monitor.note) segments.push({ text: ` · ${monitor.note}`, dim: theme.dim });
+  return segments;
+}
+
+function tabSegments(active: PaneName, shownRows: number, totalRows: number, width: number, theme: Theme): Segment[] {
+  const tabs: Segment[] = PANE_NAMES.flatMap((name, index) => {
+    const label = `${index + 1} ${PANES[name].title}`;
+    const tab: Segment =
+      name === active ? { text: `[${label}]`, bold: true, inverse: true, color: theme.accent } : { text: ` ${label} ` };
+    return index === 0 ? [tab] : [{ text: ' ' }, tab];
+  });
+  const count = shownRows === totalRows ? `${totalRows} rows` : `${shownRows} of ${totalRows} rows`;
+  const tabsLength = tabs.reduce((total, segment) => total + segment.text.length, 0);
+  const gap = width - tabsLength - count.length;
+  return gap >= 1 ? [...tabs, { text: ' '.repeat(gap) }, { text: count, dim: theme.dim }] : tabs;
+}
+
+export function Header({ info, paused, pane, shownRows, totalRows, width }: HeaderProps) {
+  const theme = useTheme();
+  const rates = new Map(info.eventsPerSecond.map(({ monitor, perSecond }) => [monitor, perSecond]));
+  return (
+    <Box flexDirection="column">
+      <Line segments={summarySegments(info, paused, width, theme)} width={width} />
+      {info.monitors.map((monitor) => (
+        <Line key={monitor.monitor} segments={monitorSegments(monitor, rates.get(monitor.monitor), theme)} width={width} />
+      ))}
+      <Line segments={tabSegments(pane, shownRows, totalRows, width, theme)} width={width} />
+    </Box>
+  );
+}

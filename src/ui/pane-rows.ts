@@ -1,0 +1,43 @@
+// The rows a pane shows: the snapshot's rows that pass the applied filter, in the pane's
+// sort order. Pure, so the App can memoize it on (snapshot, filter, sort).
+import type { ModelSnapshot } from '../core/model.ts';
+import type { PaneFilters } from '../core/snapshot-document.ts';
+import { sortRows } from '../core/sort.ts';
+import type { PaneName, ViewState } from './controller.ts';
+import { PANES, type PaneDefinition, type SortState } from './panes.ts';
+
+/** The property order a column's order stands for: an age column runs against its timestamp. */
+function propertyDescending<Row>(pane: PaneDefinition<Row>, sort: SortState): boolean {
+  return pane.columns[sort.column]?.sortReversed ? !sort.descending : sort.descending;
+}
+
+export function paneRows<Row extends object>(
+  pane: PaneDefinition<Row>,
+  snapshot: ModelSnapshot,
+  filters: PaneFilters | null,
+  sort: SortState,
+): Row[] {
+  const all = pane.rows(snapshot);
+  const filter = filters === null ? null : pane.filterOf(filters);
+  const kept = filter === null ? all : all.filter((row) => filter.matches(row));
+  const column = pane.columns[sort.column];
+  if (column === undefined) return [...kept];
+  const descending = propertyDescending(pane, sort);
+  if (column.sortValue === undefined) return sortRows(kept, { column: column.sortBy, descending });
+  const sortValue = column.sortValue.bind(column);
+  const decorated = kept.map((row) => ({ row, value: sortValue(row) }));
+  return sortRows(decorated, { column: 'value', descending }).map(({ row }) => row);
+}
+
+/** The sort of every pane as a snapshot file records it: by row property. */
+export function viewSort(sort: Readonly<Record<PaneName, SortState>>): ViewState['sort'] {
+  return (Object.keys(PANES) as PaneName[]).map((name) => {
+    const pane = PANES[name] as PaneDefinition<object>;
+    const order = sort[name];
+    return {
+      pane: name,
+      column: pane.columns[order.column]?.sortBy ?? '',
+      descending: propertyDescending(pane, order),
+    };
+  });
+}
