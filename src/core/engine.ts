@@ -72,7 +72,7 @@ export class Engine {
     this.monitors = options.monitors;
     this.session = new KernelSession({ ringSizeBytes: options.ringSizeBytes, monitors: options.monitors, log: options.log });
     const nowMs = this.startedNs / 1e6;
-    this.model.seedProcesses(listProcesses(), nowMs);
+    this.model.seedProcesses(listProcesses().filter((info) => info.pid !== process.pid), nowMs);
     this.publisher = new SnapshotPublisher(this.model, nowMs);
   }
 

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 const PROJECT = new URL('../..', import.meta.url).pathname;
 
 function clawtop(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: PROJECT, encoding: 'utf8' });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.tsx', ...args], { cwd: PROJECT, encoding: 'utf8' });
 }
 
 const USAGE_ERRORS: [args: string[], message: string][] = [
@@ -26,7 +26,7 @@ const USAGE_ERRORS: [args: string[], message: string][] = [
     ['--json', '--cgroup-threshold', '/x=fast'],
     '--cgroup-threshold must be CGROUP=RATE such as /system.slice/x.service=10M, got "/x=fast"',
   ],
-  [[], 'the interactive view is not built yet: use --json, --snapshot or --probe (see --help)'],
+  [[], 'the interactive view needs a terminal: use --json or --snapshot when piping'],
   [['--json', '--filter', 'cmd==x'], '--filter: at 1: unknown field "cmd" (fields: comm, pid, ppid, uid, user, argv, filename, exit, path, op, result, errno, cgroup, proto, dir, src, dst, sport, dport, port, kind, severity)'],
   [['--snapshot', ''], '--snapshot needs a file name'],
   [['--json', '--monitors', 'exec,disk'], '--monitors: unknown monitor "disk" (choose from exec, files, net, cgroup, syscalls)'],

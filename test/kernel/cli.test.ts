@@ -9,7 +9,7 @@ import { addonMissingReason } from './session.ts';
 import { temporaryDirectory, uniqueProgram, waitFor } from './workload.ts';
 
 const PROJECT = new URL('../..', import.meta.url).pathname;
-const CLAWTOP = ['--import', 'tsx', 'src/cli.ts'];
+const CLAWTOP = ['--import', 'tsx', 'src/cli.tsx'];
 
 function prerequisiteMissing(t: TestContext): boolean {
   return kernelPrerequisiteMissing(

@@ -58,7 +58,7 @@ test('a snapshot holds exactly the execs, opens, connects and cgroup traffic the
   // --json too, only to know when it watches: its first line comes once every hook is attached.
   const clawtop = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', '--json', '--snapshot', output, '--duration', String(DURATION_SECONDS)],
+    ['--import', 'tsx', 'src/cli.tsx', '--json', '--snapshot', output, '--duration', String(DURATION_SECONDS)],
     { cwd: PROJECT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.after(() => clawtop.kill('SIGKILL'));

@@ -102,6 +102,7 @@ export const PROCESSES: readonly ProcessRow[] = [
 function fileRow(fields: Partial<FileRow> & Pick<FileRow, 'path'>): FileRow {
   return {
     opens: 1,
+    opensOverestimate: 0,
     failures: 0,
     opensPerSecond1: 0,
     opensPerSecond10: 0,
@@ -145,6 +146,7 @@ function connectionRow(fields: Partial<ConnectionRow> & Pick<ConnectionRow, 'com
     localPort: 0,
     remotePort: 443,
     count: 1,
+    countOverestimate: 0,
     failures: 0,
     perSecond1: 0,
     perSecond10: 0.1,

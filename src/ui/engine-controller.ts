@@ -1,0 +1,195 @@
+// The UiController of a running clawtop: the screen's requests turned into calls on the
+// Engine, and the header's figures read from it. Owns the publish timer (at most 30
+// snapshots a second) and the on-demand attachment of the files monitor.
+import { join } from 'node:path';
+import { hostname, release, uptime } from 'node:os';
+
+import { Engine, monotonicNowNs, type KindTotals } from '../core/engine.ts';
+import { FilterError, describeFilter } from '../core/filter.ts';
+import type { ModelSnapshot } from '../core/model.ts';
+import type { KernelFilter, MonitorName } from '../core/native.ts';
+import { monotonicToWallClockMs } from '../core/ndjson.ts';
+import { buildSnapshotDocument, compilePaneFilters, type PaneFilters } from '../core/snapshot-document.ts';
+import { writeSnapshotFile } from '../core/snapshot-file.ts';
+import type { FilterResult, HeaderInfo, MonitorStatus, PaneName, UiController, ViewState } from './controller.ts';
+
+const PUBLISH_INTERVAL_MS = 1000 / 30;
+const RATE_INTERVAL_MS = 1000;
+const KERNEL_FILTERS: readonly KernelFilter[] = ['filterTgid', 'filterUid', 'filterPort', 'filterCgroupId'];
+const MONITOR_OF_KIND: Readonly<Record<string, string>> = {
+  exec: 'exec',
+  exit: 'exec',
+  file: 'files',
+  net: 'net',
+  syscall: 'syscalls',
+};
+/** Filter terms about files, which only the files monitor can satisfy. */
+const FILE_TERM = /^\s*(path|op)\s*(==|!=|!~|~)/;
+const ON_DEMAND_NOTE =
+  'on demand: its syscall tracepoints slow every syscall on the host, so they are attached only while the Files pane is shown or a files filter is set';
+
+export interface EngineControllerOptions {
+  /** Files served by syscall tracepoints, and not asked for by --monitors: attach only when needed. */
+  readonly filesOnDemand: boolean;
+  readonly resolveCgroupId: (path: string) => number | undefined;
+  /** Where W writes its snapshot files. */
+  readonly snapshotDirectory: string;
+}
+
+function timestampForFileName(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+export class EngineController implements UiController {
+  private filters: PaneFilters;
+  private filesPaneShown = false;
+  private filesManual: boolean | undefined;
+  private readonly publishTimer: NodeJS.Timeout;
+  private readonly rateTimer: NodeJS.Timeout;
+  private totalsBefore: readonly KindTotals[];
+  private perSecond = new Map<string, number>();
+  private readonly toWallClockMs = monotonicToWallClockMs();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: EngineControllerOptions,
+  ) {
+    this.filters = compilePaneFilters('', options.resolveCgroupId);
+    this.totalsBefore = engine.kindTotals();
+    this.publishTimer = setInterval(() => engine.publisher.publishIfDue(monotonicNowNs() / 1e6), PUBLISH_INTERVAL_MS);
+    this.rateTimer = setInterval(() => this.measureRates(), RATE_INTERVAL_MS);
+    this.publishTimer.unref();
+    this.rateTimer.unref();
+    this.updateFilesAttachment();
+  }
+
+  /** Stops the timers; the Engine is closed by its owner. */
+  dispose(): void {
+    clearInterval(this.publishTimer);
+    clearInterval(this.rateTimer);
+  }
+
+  current(): ModelSnapshot {
+    return this.engine.publisher.current();
+  }
+
+  subscribe(listener: (snapshot: ModelSnapshot) => void): () => void {
+    return this.engine.publisher.subscribe(listener);
+  }
+
+  private measureRates(): void {
+    const totals = this.engine.kindTotals();
+    const perSecond = new Map<string, number>();
+    totals.forEach((after, index) => {
+      const monitor = MONITOR_OF_KIND[after.kind];
+      if (monitor === undefined) return;
+      const received = after.received - (this.totalsBefore[index]?.received ?? 0);
+      perSecond.set(monitor, (perSecond.get(monitor) ?? 0) + (received * 1000) / RATE_INTERVAL_MS);
+    });
+    this.perSecond = perSecond;
+    this.totalsBefore = totals;
+  }
+
+  header(): HeaderInfo {
+    const counters = this.engine.session.readCounters();
+    return {
+      host: hostname(),
+      kernel: release(),
+      uptimeSeconds: Math.round(uptime()),
+      eventsPerSecond: [...this.perSecond].map(([monitor, perSecond]) => ({ monitor, perSecond })),
+      dropped: counters.dropped.reduce((sum, count) => sum + count, 0),
+      ringFillRatio: counters.ringSizeBytes > 0 ? counters.ringFillBytes / counters.ringSizeBytes : 0,
+      monitors: this.monitors(),
+    };
+  }
+
+  private monitors(): MonitorStatus[] {
+    return this.engine.session.report.hooks
+      .filter((hook) => hook.monitor !== 'bench')
+      .map((hook) => ({
+        monitor: hook.monitor,
+        hook: hook.hook,
+        mode: hook.mode,
+        attached: hook.attached,
+        note: hook.monitor === 'files' && this.options.filesOnDemand ? ON_DEMAND_NOTE : hook.reason,
+        switchable: hook.mode !== 'unavailable',
+      }));
+  }
+
+  get paused(): boolean {
+    return this.engine.publisher.paused;
+  }
+
+  pause(): void {
+    this.engine.publisher.pause();
+  }
+
+  resume(): void {
+    this.engine.publisher.resume(monotonicNowNs() / 1e6);
+  }
+
+  applyFilter(text: string): FilterResult {
+    let filters: PaneFilters;
+    try {
+      filters = compilePaneFilters(text, this.options.resolveCgroupId);
+    } catch (error) {
+      if (error instanceof FilterError) return { ok: false, error: error.message };
+      throw error;
+    }
+    const kernelFilters = filters.processes.kernelFilters;
+    for (const name of KERNEL_FILTERS) {
+      this.engine.session.setFilter(name, kernelFilters.find((filter) => filter.name === name)?.value ?? null);
+    }
+    this.filters = filters;
+    this.updateFilesAttachment();
+    this.engine.publisher.markChanged();
+    return { ok: true, filters, description: describeFilter(filters.processes) };
+  }
+
+  showPane(pane: PaneName): void {
+    this.filesPaneShown = pane === 'files';
+    this.updateFilesAttachment();
+  }
+
+  /** Pay for what you watch: the files tracepoints are attached only while something needs them. */
+  private updateFilesAttachment(): void {
+    if (!this.options.filesOnDemand) return;
+    const filterNeedsFiles = this.filters.processes.terms.some((term) => FILE_TERM.test(term.text));
+    const wanted = this.filesManual ?? (this.filesPaneShown || filterNeedsFiles);
+    const attached = this.engine.session.report.hooks.find((hook) => hook.monitor === 'files')?.attached;
+    if (wanted !== attached) this.engine.session.setMonitor('files', wanted);
+  }
+
+  writeSnapshot(view: ViewState): string {
+    const now = new Date();
+    const path = join(this.options.snapshotDirectory, `clawtop-${timestampForFileName(now)}.json`);
+    const nowNs = monotonicNowNs();
+    const document = buildSnapshotDocument(this.current(), {
+      report: this.engine.session.report,
+      totals: this.engine.kindTotals(),
+      filters: this.filters,
+      sort: view.sort,
+      durationSeconds: Math.round((nowNs - this.engine.startedNs) / 1e7) / 100,
+      toWallClockMs: (monotonicMs) => this.toWallClockMs(monotonicMs * 1e6),
+      now,
+    });
+    writeSnapshotFile(path, document);
+    return path;
+  }
+
+  toggleMonitor(monitor: string): void {
+    const status = this.monitors().find((candidate) => candidate.monitor === monitor);
+    if (status === undefined) throw new Error(`no monitor ${monitor}`);
+    if (monitor === 'files' && this.options.filesOnDemand) {
+      this.filesManual = !status.attached;
+      this.updateFilesAttachment();
+      return;
+    }
+    this.engine.session.setMonitor(monitor as MonitorName, !status.attached);
+  }
+
+  clear(): void {
+    this.engine.model.clear();
+    this.engine.publisher.markChanged();
+  }
+}

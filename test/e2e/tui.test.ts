@@ -1,0 +1,91 @@
+// `clawtop` on a real terminal (tmux), driven by keys as a person would: the program it
+// must show is run by the test, and what it writes and leaves behind is checked.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+
+import { readSnapshotFile } from '../../src/core/snapshot-file.ts';
+import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from '../kernel/gate.ts';
+import { addonMissingReason } from '../kernel/session.ts';
+import { temporaryDirectory, uniqueName, uniqueProgram, waitFor } from '../kernel/workload.ts';
+
+const PROJECT = new URL('../..', import.meta.url).pathname;
+const COLUMNS = 160;
+const ROWS = 40;
+
+function prerequisiteMissing(t: TestContext): boolean {
+  return kernelPrerequisiteMissing(
+    t,
+    notRootReason() ?? addonMissingReason() ?? missingFileReason('/usr/bin/tmux', 'apt-get install tmux'),
+  );
+}
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', args, { encoding: 'utf8' });
+}
+
+function ourProgramsLoaded(): string[] {
+  const programs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { name?: string }[];
+  return programs.map((program) => program.name ?? '').filter((name) => name.startsWith('clawtop_'));
+}
+
+test.before(() => {
+  // Of the source under test, not whatever was built last.
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: PROJECT, stdio: 'inherit' });
+});
+
+test('clawtop in a terminal: shows a new program, filters to it, writes a snapshot, quits cleanly', async (t) => {
+  if (prerequisiteMissing(t)) return;
+  const directory = temporaryDirectory(t);
+  const session = `clawtop-e2e-${uniqueName()}`;
+  const exitFile = join(directory, 'exit-code');
+  // The built clawtop, as the README runs it; CI=true (Ink draws only the last frame there)
+  // is undone by clawtop itself on a terminal, so the environment is left as it is.
+  const command = `cd ${directory} && node ${PROJECT}dist/cli.js; echo $? > ${exitFile}`;
+  tmux('new-session', '-d', '-s', session, '-x', String(COLUMNS), '-y', String(ROWS), command);
+  t.after(() => {
+    try {
+      tmux('kill-session', '-t', session);
+    } catch {
+      // Already gone with its command.
+    }
+  });
+  const screen = () => tmux('capture-pane', '-p', '-t', session);
+  const keys = (...names: string[]) => tmux('send-keys', '-t', session, ...names);
+
+  assert.ok(await waitFor(() => screen().includes('Processes'), 20_000, 100), `no header:\n${screen()}`);
+
+  // A program that stays running while the test looks for it.
+  const program = uniqueProgram(directory, '/bin/sleep');
+  const sleeper = spawn(program.path, ['60'], { stdio: 'ignore' });
+  t.after(() => sleeper.kill('SIGKILL'));
+  assert.ok(await waitFor(() => screen().includes(program.name), 10_000, 100), `not in Processes:\n${screen()}`);
+
+  keys('/');
+  keys('-l', `comm==${program.name}`);
+  keys('Enter');
+  assert.ok(
+    await waitFor(() => !screen().includes('bash') && screen().includes(program.name), 5000, 100),
+    `the filter did not keep only it:\n${screen()}`,
+  );
+
+  keys('W');
+  const snapshotFile = () => readdirSync(directory).find((name) => /^clawtop-.*\.json$/.test(name));
+  assert.ok(await waitFor(() => snapshotFile() !== undefined, 5000, 100), `no snapshot written:\n${screen()}`);
+  const path = join(directory, snapshotFile()!);
+  assert.ok(screen().includes(path), `the path is not shown:\n${screen()}`);
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  const snapshot = readSnapshotFile(path);
+  assert.equal(snapshot.filter.text, `comm==${program.name}`);
+  assert.deepEqual(
+    snapshot.panes.processes.map((row) => [row.comm, row.pid]),
+    [[program.name, sleeper.pid]],
+  );
+
+  keys('q');
+  assert.ok(await waitFor(() => existsSync(exitFile), 10_000, 100), 'clawtop did not quit');
+  assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');
+  assert.ok(await waitFor(() => ourProgramsLoaded().length === 0, 1000), `left loaded: ${ourProgramsLoaded().join(', ')}`);
+});
