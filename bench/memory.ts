@@ -1,45 +1,48 @@
 /**
- * Whether clawtop's memory stays flat however many distinct paths are opened: the real CLI
- * (`clawtop --snapshot FILE --monitors files`, as a user runs it) watches a C workload
- * (bench/open-distinct.c) open N paths that never repeat. Its RSS is sampled from /proc
- * while it runs; after it stops, its snapshot must hold at most DEFAULT_CAPACITY.files
- * file rows. Prints one table and appends it to docs/BENCHMARKS.md with the machine and
- * commit it was measured on.
+ * Whether clawtop's memory stays flat however many distinct paths are opened: the real CLI,
+ * run as users run it (`node dist/cli.js --snapshot FILE --monitors files`, dist/ built from
+ * the current source first), watches a C workload (bench/open-distinct.c) open N paths that
+ * never repeat. Its RSS is sampled from /proc while it runs; after it stops, its snapshot
+ * must hold at most DEFAULT_CAPACITY.files file rows. Prints one table and appends it to
+ * docs/BENCHMARKS.md with the machine and commit it was measured on.
  */
 import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { availableParallelism, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { DEFAULT_CAPACITY } from '../src/core/model.ts';
 import { DEFAULT_RING_SIZE_BYTES, parseByteSize, ringSizeProblem } from '../src/core/native.ts';
 import { privilegeProblem } from '../src/core/preflight.ts';
 import { readSnapshotFile, type SnapshotDocument } from '../src/core/snapshot-file.ts';
+import {
+  REPOSITORY,
+  RESULTS_FILE,
+  buildWorkload,
+  count,
+  describeBytes,
+  describeCommand,
+  describeCommit,
+  describeMachine,
+  errorMessage,
+  fail,
+  formatTable,
+  recordResults,
+} from './report.ts';
 
 const HELP = `
   USAGE
     npm run bench:memory [-- [--paths N] [--ring-size SIZE]]
 
-  Runs clawtop --snapshot FILE --monitors files while a workload opens N
-  distinct paths that do not exist, samples clawtop's RSS, checks that the
-  snapshot's files table stays within its capacity, prints a table and appends
-  it to docs/BENCHMARKS.md. Needs root.
+  Builds dist/ (tsc -p tsconfig.build.json), then runs node dist/cli.js
+  --snapshot FILE --monitors files while a workload opens N distinct paths that
+  do not exist, samples clawtop's RSS, checks that the snapshot's files table
+  stays within its capacity, prints a table and appends it to
+  docs/BENCHMARKS.md. Needs root.
 
   FLAGS
     --paths N          distinct paths to open (default 1000000)
@@ -74,27 +77,23 @@ const EXIT_TIMEOUT_MS = 30_000;
 const CLOCK_TICKS_PER_SECOND = 100;
 const MIB = 1024 ** 2;
 
-const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
 const WORKLOAD_SOURCE = `${REPOSITORY}bench/open-distinct.c`;
 const WORKLOAD_PROGRAM = `${REPOSITORY}build/bench/open-distinct`;
-const CLI = `${REPOSITORY}src/cli.ts`;
-const RESULTS_FILE = `${REPOSITORY}docs/BENCHMARKS.md`;
+/** What users run (the README's command), and the compiler that builds it from src/. */
+const CLI = 'dist/cli.js';
+const TSC = `${REPOSITORY}node_modules/typescript/bin/tsc`;
 const SECTION_HEADING = '## memory (`npm run bench:memory`, bench/memory.ts)';
 
-const SECTION_INTRO = `
-${SECTION_HEADING}
-
-Whether clawtop's memory stays flat however many distinct paths it sees. The workload
+const SECTION_INTRO = `Whether clawtop's memory stays flat however many distinct paths it sees. The workload
 (bench/open-distinct.c) calls openat() on N paths that never repeat,
 \`${WORKLOAD_PATH_PREFIX}0\`, \`1\`, ... as fast as it can. They do not exist, so each call
 fails at the first component with ENOENT and costs the kernel almost nothing, yet the files
 monitor reports each with its path and errno, as for a real file: one new key per event for
 the files table. (Real files in a tmpfs would add inode and dentry memory in the kernel,
-not in clawtop, and slow the workload; they are not used.) clawtop runs as a user runs it,
-\`node --import tsx src/cli.ts --snapshot FILE --monitors files\`, until the workload is done
-and clawtop has gone idle (the ring drained), then gets SIGTERM and writes its snapshot.
-Through tsx, clawtop starts bigger than the installed \`dist/cli.js\` would (the loader and
-the transpiled sources), so the figures here are on the high side.
+not in clawtop, and slow the workload; they are not used.) clawtop runs as users run it,
+\`node dist/cli.js --snapshot FILE --monitors files\` (the README's command), with dist/
+built from the current source first (\`tsc -p tsconfig.build.json\`), until the workload is
+done and clawtop has gone idle (the ring drained), then gets SIGTERM and writes its snapshot.
 
 - **paths**: openat() calls the workload made. **emitted / received / dropped**: file events
   from the snapshot's counters (the kernel's emitted and dropped, clawtop's decoded); they
@@ -116,15 +115,6 @@ under **${TARGET_RSS_BYTES / MIB} MB** and the tables within their capacity.
 `;
 
 class UsageError extends Error {}
-
-function fail(message: string, exitCode: number): never {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(exitCode);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 interface Options {
   readonly paths: number;
@@ -167,19 +157,21 @@ function parseOptions(args: string[]): Options {
   return { paths, ringSizeText, ringSizeBytes };
 }
 
-/** Compiles the workload into the git-ignored build/ when it is missing or older than its source. */
-function buildWorkload(): void {
-  const upToDate =
-    existsSync(WORKLOAD_PROGRAM) && statSync(WORKLOAD_PROGRAM).mtimeMs >= statSync(WORKLOAD_SOURCE).mtimeMs;
-  if (upToDate) return;
-  mkdirSync(dirname(WORKLOAD_PROGRAM), { recursive: true });
+/**
+ * Compiles src/ into dist/ as `npm run build:ts` does, on every run: it takes a few seconds,
+ * and a stale dist/ would measure old code.
+ */
+function buildCli(): void {
+  process.stderr.write(`bench: building ${CLI} (tsc -p tsconfig.build.json)\n`);
   try {
-    execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', WORKLOAD_PROGRAM, WORKLOAD_SOURCE], {
+    execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json'], {
+      cwd: REPOSITORY,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch (error) {
-    const stderr = error instanceof Error && 'stderr' in error ? String(error.stderr).trim() : '';
-    throw new Error(`failed to compile ${WORKLOAD_SOURCE}: ${stderr || errorMessage(error)}`);
+    // tsc reports type errors on stdout.
+    const output = error instanceof Error && 'stdout' in error ? String(error.stdout).trim() : '';
+    throw new Error(`failed to build ${CLI}: ${output || errorMessage(error)}`);
   }
 }
 
@@ -363,7 +355,7 @@ async function runOnce(options: Options, snapshotPath: string): Promise<RunResul
   await once(workload, 'spawn');
 
   const ringArgs = options.ringSizeText === undefined ? [] : ['--ring-size', options.ringSizeText];
-  const clawtopArgs = ['--import', 'tsx', CLI, '--snapshot', snapshotPath, '--monitors', 'files', ...ringArgs];
+  const clawtopArgs = [CLI, '--snapshot', snapshotPath, '--monitors', 'files', ...ringArgs];
   const clawtop = spawn(process.execPath, clawtopArgs, { cwd: REPOSITORY, stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(clawtop);
   let clawtopStderr = '';
@@ -438,20 +430,7 @@ interface Report {
   readonly problems: readonly string[];
 }
 
-const count = (value: number) => value.toLocaleString('en-US');
 const megabytes = (bytes: number) => (bytes / MIB).toFixed(1);
-
-/** A markdown table: numbers right-aligned, the last column (a verdict) left-aligned. */
-function formatTable(rows: readonly (readonly string[])[]): string {
-  const last = rows[0]!.length - 1;
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const pad = (cell: string, column: number) =>
-    column === last ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!);
-  const line = (row: readonly string[]) => `| ${row.map(pad).join(' | ')} |`;
-  const dashes = widths.map((width) => '-'.repeat(width + 1));
-  const rule = `|${dashes.map((dash, column) => (column === last ? `:${dash}` : `${dash}:`)).join('|')}|`;
-  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
-}
 
 function buildReport(result: RunResult): Report {
   const { document, peak } = result;
@@ -514,53 +493,9 @@ function buildReport(result: RunResult): Report {
   return { table, notes, targetMet, problems };
 }
 
-// gitOutput, describeMachine and describeCommand are pipeline.ts's, as are describeCommit (but
-// for the results file) and formatTable (but for its rows): pipeline.ts exports nothing, and
-// importing it would run it.
-
-function gitOutput(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, { cwd: REPOSITORY, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-function describeCommit(): string {
-  const commit = gitOutput(['rev-parse', '--short', 'HEAD']);
-  if (commit === undefined) return 'unknown';
-  // The results file is not the code measured: earlier runs' sections do not make it dirty.
-  return gitOutput(['status', '--porcelain', '--', '.', ':!docs/BENCHMARKS.md']) ? `${commit}+dirty` : commit;
-}
-
-function describeMachine(): string {
-  const cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
-  return `${cpuModel}, ${availableParallelism()} CPUs, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Linux ${release()}`;
-}
-
-/** The command as the user typed it, through npm or not. */
-function describeCommand(args: readonly string[]): string {
-  const script = process.env.npm_lifecycle_event;
-  if (script) return `npm run ${script}${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
-  return ['node --import tsx bench/memory.ts', ...args].join(' ');
-}
-
-/** A power of two of bytes, as 8 MiB or 4 KiB. */
-function describeBytes(bytes: number): string {
-  return bytes >= MIB ? `${bytes / MIB} MiB` : `${bytes / 1024} KiB`;
-}
-
 function clawtopCommand(options: Options): string {
   const ring = options.ringSizeText === undefined ? '' : ` --ring-size ${options.ringSizeText}`;
-  return `clawtop --snapshot FILE --monitors files${ring}`;
-}
-
-/** The section's introduction goes in once, before its first results. */
-function recordResults(section: string): void {
-  const existing = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, 'utf8') : '';
-  if (existing === '') appendFileSync(RESULTS_FILE, '# Benchmarks\n');
-  if (!existing.includes(SECTION_HEADING)) appendFileSync(RESULTS_FILE, SECTION_INTRO);
-  appendFileSync(RESULTS_FILE, `\n${section}`);
+  return `node ${CLI} --snapshot FILE --monitors files${ring}`;
 }
 
 async function main(): Promise<void> {
@@ -568,8 +503,9 @@ async function main(): Promise<void> {
   const options = parseOptions(args);
   const problem = privilegeProblem();
   if (problem) fail(problem, EXIT_FAILURE);
-  buildWorkload();
-  // Read before the run: recording the results must not make the tree dirty.
+  buildWorkload(WORKLOAD_SOURCE, WORKLOAD_PROGRAM);
+  buildCli();
+  // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
 
   const directory = mkdtempSync(join(tmpdir(), 'clawtop-bench-memory-'));
@@ -601,6 +537,8 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
   const verdict = report.targetMet ? 'met' : 'NOT met';
   recordResults(
+    SECTION_HEADING,
+    SECTION_INTRO,
     [
       `### memory, ${date} UTC`,
       '',

@@ -6,14 +6,11 @@
  * the kernel emitted and dropped, and what the decoder walked, then prints one table and
  * appends it to docs/BENCHMARKS.md with the machine and commit it was measured on.
  */
-import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, endianness, release, totalmem } from 'node:os';
-import { dirname } from 'node:path';
+import { endianness } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { BENCH_RECORD_KIND, COUNTER_SLOT_BENCH, structMembers } from '../src/core/contract.ts';
@@ -26,6 +23,20 @@ import {
   type KernelCounters,
 } from '../src/core/native.ts';
 import { ensureTracefs, privilegeProblem } from '../src/core/preflight.ts';
+import {
+  REPOSITORY,
+  RESULTS_FILE,
+  buildWorkload,
+  count,
+  describeBytes,
+  describeCommand,
+  describeCommit,
+  describeMachine,
+  errorMessage,
+  fail,
+  formatTable,
+  recordResults,
+} from './report.ts';
 
 const HELP = `
   USAGE
@@ -61,23 +72,16 @@ const TARGET_EVENTS_PER_SECOND = 1_000_000;
 const DRAIN_TIMEOUT_MS = 1000;
 const DRAIN_POLL_MS = 5;
 
-const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
 const WORKLOAD_SOURCE = `${REPOSITORY}bench/getppid-loop.c`;
 const WORKLOAD_PROGRAM = `${REPOSITORY}build/bench/getppid-loop`;
-const RESULTS_FILE = `${REPOSITORY}docs/BENCHMARKS.md`;
 
 const TGID_OFFSET = structMembers('event_header').tgid.offset;
 /** Records are written by the kernel of this host, in its byte order. */
 const LITTLE_ENDIAN = endianness() === 'LE';
 
-const RESULTS_HEADER = `# Benchmarks
+const SECTION_HEADING = '## pipeline (`npm run bench`, bench/pipeline.ts)';
 
-Measured numbers, newest last. Each section is appended by the script that measured it,
-with the machine, the commit (\`+dirty\`: with uncommitted changes) and the exact command.
-
-## pipeline (\`npm run bench\`, bench/pipeline.ts)
-
-How many events a second clawtop takes in without losing one. A C workload
+const SECTION_INTRO = `How many events a second clawtop takes in without losing one. A C workload
 (bench/getppid-loop.c) calls getppid() at a fixed rate; the benchmark probe (tracepoint
 syscalls/sys_enter_getppid, program \`clawtop_bench\`) turns each call into one 56-byte record
 in the ring buffer; the native reader thread drains it and hands JavaScript one Buffer per
@@ -98,15 +102,6 @@ on the 2-vCPU development VM.
 `;
 
 class UsageError extends Error {}
-
-function fail(message: string, exitCode: number): never {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(exitCode);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 interface Options {
   readonly stepSeconds: number;
@@ -140,22 +135,6 @@ function parseOptions(args: string[]): Options {
   const ringProblem = ringSizeProblem(ringSizeBytes);
   if (ringProblem) throw new UsageError(`--ring-size: ${ringProblem}`);
   return { stepSeconds: parsed.values.quick ? QUICK_STEP_SECONDS : STEP_SECONDS, ringSizeBytes };
-}
-
-/** Compiles the workload into the git-ignored build/ when it is missing or older than its source. */
-function buildWorkload(): void {
-  const upToDate =
-    existsSync(WORKLOAD_PROGRAM) && statSync(WORKLOAD_PROGRAM).mtimeMs >= statSync(WORKLOAD_SOURCE).mtimeMs;
-  if (upToDate) return;
-  mkdirSync(dirname(WORKLOAD_PROGRAM), { recursive: true });
-  try {
-    execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', WORKLOAD_PROGRAM, WORKLOAD_SOURCE], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (error) {
-    const stderr = error instanceof Error && 'stderr' in error ? String(error.stderr).trim() : '';
-    throw new Error(`failed to compile ${WORKLOAD_SOURCE}: ${stderr || errorMessage(error)}`);
-  }
 }
 
 /** What the decoder saw of the current step's workload. */
@@ -275,19 +254,12 @@ async function runStep(
   };
 }
 
-const count = (value: number) => value.toLocaleString('en-US');
-
 function describeRate(rate: number): string {
   return rate === FLAT_OUT ? 'flat out' : `${count(rate)}/s`;
 }
 
-/** A power of two of bytes, as 8 MiB or 4 KiB. */
-function describeBytes(bytes: number): string {
-  return bytes >= 1024 ** 2 ? `${bytes / 1024 ** 2} MiB` : `${bytes / 1024} KiB`;
-}
-
-function formatTable(steps: readonly StepResult[]): string {
-  const rows = [
+function formatStepTable(steps: readonly StepResult[]): string {
+  return formatTable([
     ['target/s', 'calls', 'emitted', 'ingested', 'dropped', 'events/s', 'CPU %', 'kept up'],
     ...steps.map((step) => [
       step.targetRate === FLAT_OUT ? 'flat out' : count(step.targetRate),
@@ -299,16 +271,7 @@ function formatTable(steps: readonly StepResult[]): string {
       step.cpuPercent.toFixed(1),
       keptUp(step) ? 'yes' : 'NO',
     ]),
-  ];
-  // Numbers right-aligned, the verdict (last column) left-aligned.
-  const last = rows[0]!.length - 1;
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const pad = (cell: string, column: number) =>
-    column === last ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!);
-  const line = (row: string[]) => `| ${row.map(pad).join(' | ')} |`;
-  const dashes = widths.map((width) => '-'.repeat(width + 1));
-  const rule = `|${dashes.map((dash, column) => (column === last ? `:${dash}` : `${dash}:`)).join('|')}|`;
-  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
+  ]);
 }
 
 function formatHeadline(steps: readonly StepResult[]): string {
@@ -342,50 +305,13 @@ function problemsOf(steps: readonly StepResult[], stats: DecodeStats): string[] 
   return problems;
 }
 
-function gitOutput(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, {
-      cwd: REPOSITORY,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-function describeCommit(): string {
-  const commit = gitOutput(['rev-parse', '--short', 'HEAD']);
-  if (commit === undefined) return 'unknown';
-  return gitOutput(['status', '--porcelain']) ? `${commit}+dirty` : commit;
-}
-
-function describeMachine(): string {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const cpuModel = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? 'unknown CPU';
-  const memoryGiB = (totalmem() / 1024 ** 3).toFixed(1);
-  return `${cpuModel}, ${availableParallelism()} CPUs, ${memoryGiB} GiB, Linux ${release()}`;
-}
-
-/** The command as the user typed it, through npm or not. */
-function describeCommand(args: readonly string[]): string {
-  const script = process.env.npm_lifecycle_event;
-  if (script) return `npm run ${script}${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
-  return ['node --import tsx bench/pipeline.ts', ...args].join(' ');
-}
-
-function recordResults(section: string): void {
-  if (!existsSync(RESULTS_FILE)) writeFileSync(RESULTS_FILE, RESULTS_HEADER);
-  appendFileSync(RESULTS_FILE, `\n${section}`);
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const options = parseOptions(args);
   const problem = privilegeProblem() ?? ensureTracefs();
   if (problem) fail(problem, EXIT_FAILURE);
-  buildWorkload();
-  // Read before the run: recording the results must not make the tree dirty.
+  buildWorkload(WORKLOAD_SOURCE, WORKLOAD_PROGRAM);
+  // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
 
   const session = new KernelSession({ monitors: [], ringSizeBytes: options.ringSizeBytes });
@@ -417,7 +343,7 @@ async function main(): Promise<void> {
     closeEverything();
   }
 
-  const table = formatTable(steps);
+  const table = formatStepTable(steps);
   const headline = formatHeadline(steps);
   process.stdout.write(`${table}\n\n${headline}\n`);
   const problems = problemsOf(steps, ingest.stats);
@@ -427,6 +353,8 @@ async function main(): Promise<void> {
   }
   const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
   recordResults(
+    SECTION_HEADING,
+    SECTION_INTRO,
     [
       `### pipeline, ${date} UTC`,
       '',
