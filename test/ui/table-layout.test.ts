@@ -9,13 +9,26 @@ function lineWidth(widths: readonly number[]): number {
   return widths.reduce((total, width) => total + width, 0) + widths.length - 1;
 }
 
-test('every pane fills 80, 120 and 200 columns exactly', () => {
+test('every pane fills 80 and 120 columns exactly, and never passes 200', () => {
   for (const name of PANE_NAMES) {
-    for (const width of [80, 120, 200]) {
-      const fitted = fitColumns(PANES[name].columns as readonly Column<object>[], width);
-      assert.equal(lineWidth(fitted.map((column) => column.width)), width, `${name} at ${width}`);
-    }
+    const widthAt = (width: number) =>
+      lineWidth(fitColumns(PANES[name].columns as readonly Column<object>[], width).map((column) => column.width));
+    assert.equal(widthAt(80), 80, `${name} at 80`);
+    assert.equal(widthAt(120), 120, `${name} at 120`);
+    assert.ok(widthAt(200) <= 200, `${name} at 200`);
   }
+});
+
+test('a flexible column stops at its max, and what it turns away goes to the others', () => {
+  const widths = (width: number) =>
+    Object.fromEntries(fitColumns(PANES.files.columns, width).map(({ column, width: columnWidth }) => [column.header, columnWidth]));
+  assert.deepEqual(widths(200), { PATH: 64, 'OPENS/S': 8, COUNT: 7, FAIL: 6, LAST: 8, OP: 10, PROCESSES: 200 - 64 - 39 - 6 });
+  // The connections' addresses both stop: the line ends short of the width.
+  const connections = fitColumns(PANES.connections.columns, 250);
+  assert.deepEqual(
+    connections.filter(({ column }) => typeof column.width !== 'number').map(({ width }) => width),
+    [48, 48],
+  );
 });
 
 test('narrow terminals hide columns by hideOrder, lowest first', () => {
@@ -28,8 +41,8 @@ test('narrow terminals hide columns by hideOrder, lowest first', () => {
 
 test('flexible columns share the room by their flex', () => {
   const widths = fitColumns(PANES.files.columns, 120).map(({ column, width }) => [column.header, width]);
-  // Fixed: 8 + 7 + 6 + 8 + 10, and 6 spaces; PATH (flex 2) and PROCESSES (flex 1) share 75.
-  assert.deepEqual(Object.fromEntries(widths), { PATH: 16 + 31, 'OPENS/S': 8, COUNT: 7, FAIL: 6, LAST: 8, OP: 10, PROCESSES: 12 + 16 });
+  // Fixed: 8 + 7 + 6 + 8 + 10, and 6 spaces; PATH (flex 2) and PROCESSES (flex 1) share the other 39.
+  assert.deepEqual(Object.fromEntries(widths), { PATH: 24 + 26, 'OPENS/S': 8, COUNT: 7, FAIL: 6, LAST: 8, OP: 10, PROCESSES: 12 + 13 });
 });
 
 test('the window moves only as far as it must to keep the selection in view', () => {
