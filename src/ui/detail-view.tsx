@@ -41,7 +41,8 @@ export function DetailView({ lines, scroll, width, height }: DetailViewProps) {
     <Box flexDirection="column" height={height}>
       {wrapped.slice(start, start + height).map((line, index) => (
         <Text key={start + index} bold={line.length > 0 && !line.startsWith(' ')} wrap="truncate-end">
-          {line}
+          {/* Ink gives an empty Text no height: a blank line is a space. */}
+          {line || ' '}
         </Text>
       ))}
     </Box>

@@ -47,7 +47,20 @@ function summarySegments(info: HeaderInfo, paused: boolean, width: number, theme
   return [...left, { text: ' '.repeat(gap) }, { text: pausedFlag, inverse: true, bold: true, color: theme.warning }];
 }
 
-function monitorSegments(monitor: MonitorStatus, perSecond: number | undefined, theme: Theme): Segment[] {
+/** "tracepoint/syscalls/sys_enter_openat + tp_btf/x" as "tracepoint + tp_btf": the program types. */
+export function shortHook(hook: string): string {
+  return hook
+    .split(' + ')
+    .map((program) => program.split('/')[0])
+    .join(' + ');
+}
+
+function monitorSegments(
+  monitor: MonitorStatus,
+  perSecond: number | undefined,
+  width: number,
+  theme: Theme,
+): Segment[] {
   const rate = perSecond === undefined ? '-' : `${formatRate(perSecond)}/s`;
   const state = monitor.mode === 'unavailable' ? 'n/a' : monitor.attached ? 'on' : 'off';
   const segments: Segment[] = [
@@ -58,11 +71,14 @@ function monitorSegments(monitor: MonitorStatus, perSecond: number | undefined, 
       color: monitor.mode === 'unavailable' ? theme.error : undefined,
       dim: !monitor.attached && theme.dim,
     },
-    { text: monitor.hook },
   ];
-  if (monitor.mode === 'fallback') segments.push({ text: ` · fallback${monitor.note ? `: ${monitor.note}` : ''}`, color: theme.warning });
-  else if (monitor.note) segments.push({ text: ` · ${monitor.note}`, dim: theme.dim });
-  return segments;
+  const note: Segment[] = [];
+  if (monitor.mode === 'fallback') note.push({ text: ` · fallback${monitor.note ? `: ${monitor.note}` : ''}`, color: theme.warning });
+  else if (monitor.note) note.push({ text: ` · ${monitor.note}`, dim: theme.dim });
+  const length = [...segments, ...note].reduce((total, segment) => total + segment.text.length, monitor.hook.length);
+  // Where the line is too narrow, the program types leave room for the note (m has it all).
+  const hook = length <= width ? monitor.hook : shortHook(monitor.hook);
+  return [...segments, { text: hook }, ...note];
 }
 
 function tabSegments(active: PaneName, shownRows: number, totalRows: number, width: number, theme: Theme): Segment[] {
@@ -85,7 +101,11 @@ export function Header({ info, paused, pane, shownRows, totalRows, width }: Head
     <Box flexDirection="column">
       <Line segments={summarySegments(info, paused, width, theme)} width={width} />
       {info.monitors.map((monitor) => (
-        <Line key={monitor.monitor} segments={monitorSegments(monitor, rates.get(monitor.monitor), theme)} width={width} />
+        <Line
+          key={monitor.monitor}
+          segments={monitorSegments(monitor, rates.get(monitor.monitor), width, theme)}
+          width={width}
+        />
       ))}
       <Line segments={tabSegments(pane, shownRows, totalRows, width, theme)} width={width} />
     </Box>

@@ -9,20 +9,20 @@ export interface KeyHint {
   readonly action: string;
 }
 
-/** The footer's line, per mode: the keys used most. */
+/**
+ * The footer's line, per mode: the keys used most, as many as 80 columns hold (the help
+ * has the rest; the pane keys are on the tabs).
+ */
 export const FOOTER_KEYS: Readonly<Record<Mode, readonly KeyHint[]>> = {
   normal: [
     { keys: 'q', action: 'quit' },
     { keys: 'h', action: 'help' },
-    { keys: 'Tab', action: 'pane' },
     { keys: '/', action: 'filter' },
     { keys: '<>', action: 'sort' },
-    { keys: 'I', action: 'invert' },
     { keys: 'p', action: 'pause' },
     { keys: 'Enter', action: 'detail' },
     { keys: 'W', action: 'snapshot' },
     { keys: 'm', action: 'monitors' },
-    { keys: 'c', action: 'clear' },
   ],
   filter: [
     { keys: 'Enter', action: 'apply' },

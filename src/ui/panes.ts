@@ -25,10 +25,12 @@ export interface FormatContext {
   readonly takenMs: number;
 }
 
-/** A share of the width the fixed columns leave, never under min characters. */
+/** A share of the width the fixed columns leave, never under min characters nor over max. */
 export interface FlexibleWidth {
   readonly flex: number;
   readonly min: number;
+  /** Wider would only put blanks between a value and the next column (a path, an address). */
+  readonly max?: number;
 }
 
 export interface Column<Row> {
@@ -148,7 +150,7 @@ export const FILES_PANE: PaneDefinition<FileRow> = {
   name: 'files',
   title: 'Files',
   columns: [
-    { header: 'PATH', width: { flex: 2, min: 16 }, align: 'left', sortBy: 'path', truncate: 'start', format: (row) => row.path },
+    { header: 'PATH', width: { flex: 2, min: 24, max: 64 }, align: 'left', sortBy: 'path', truncate: 'start', format: (row) => row.path },
     {
       header: 'OPENS/S',
       width: 8,
@@ -165,7 +167,7 @@ export const FILES_PANE: PaneDefinition<FileRow> = {
       sortBy: 'lastResult',
       format: (row) => formatResult(row.lastResult, row.lastErrno),
     },
-    { header: 'OP', width: 10, align: 'left', sortBy: 'operation', format: (row) => row.operation },
+    { header: 'OP', width: 10, align: 'left', sortBy: 'operation', hideOrder: 1, format: (row) => row.operation },
     {
       header: 'PROCESSES',
       width: { flex: 1, min: 12 },
@@ -197,26 +199,27 @@ export const CONNECTIONS_PANE: PaneDefinition<ConnectionRow> = {
     },
     {
       header: 'LOCAL',
-      width: { flex: 1, min: 12 },
+      width: { flex: 1, min: 12, max: 48 },
       align: 'left',
       sortBy: 'local',
       truncate: 'start',
-      hideOrder: 3,
+      hideOrder: 2,
       format: (row) => row.local,
     },
     {
       header: 'REMOTE',
-      width: { flex: 1, min: 14 },
+      width: { flex: 1, min: 14, max: 48 },
       align: 'left',
       sortBy: 'remote',
       truncate: 'start',
       format: (row) => row.remote,
     },
     { header: 'COUNT', width: 6, align: 'right', sortBy: 'count', format: (row) => formatCount(row.count) },
-    { header: 'FAIL', width: 5, align: 'right', sortBy: 'failures', hideOrder: 2, format: (row) => formatCount(row.failures) },
+    { header: 'FAIL', width: 5, align: 'right', sortBy: 'failures', hideOrder: 3, format: (row) => formatCount(row.failures) },
     {
       header: 'LAST',
-      width: 8,
+      // ECONNREFUSED, EHOSTUNREACH
+      width: 12,
       align: 'left',
       sortBy: 'lastResult',
       format: (row) => formatResult(row.lastResult, row.lastErrno),
@@ -244,7 +247,7 @@ export const CGROUPS_PANE: PaneDefinition<CgroupRow> = {
   name: 'cgroups',
   title: 'Cgroups',
   columns: [
-    { header: 'CGROUP', width: { flex: 1, min: 16 }, align: 'left', sortBy: 'path', truncate: 'start', format: (row) => row.path },
+    { header: 'CGROUP', width: { flex: 1, min: 16, max: 80 }, align: 'left', sortBy: 'path', truncate: 'start', format: (row) => row.path },
     { header: 'RX/s', width: 7, align: 'right', sortBy: 'rxBytesPerSecond', format: (row) => formatBytes(row.rxBytesPerSecond) },
     { header: 'TX/s', width: 7, align: 'right', sortBy: 'txBytesPerSecond', format: (row) => formatBytes(row.txBytesPerSecond) },
     {

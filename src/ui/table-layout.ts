@@ -23,7 +23,8 @@ function neededWidth<Row>(columns: readonly { readonly column: Column<Row> }[]):
 /**
  * The columns that fit in width, with their widths: columns with a hideOrder go first,
  * lowest first, while the rest do not fit; flexible columns get their minimum and share
- * what is left by their flex, the last one taking the remainder, so the line fills width.
+ * what is left by their flex, up to their max. The line fills width unless every
+ * flexible column has reached its max.
  */
 export function fitColumns<Row>(columns: readonly Column<Row>[], width: number): FittedColumn<Row>[] {
   let shown = columns.map((column, index) => ({ column, index }));
@@ -35,17 +36,29 @@ export function fitColumns<Row>(columns: readonly Column<Row>[], width: number):
     shown = shown.filter((entry) => entry !== candidate);
   }
   const fixed = shown.reduce((total, { column }) => total + minimumWidth(column), 0);
-  const extra = Math.max(0, width - fixed - (shown.length - 1));
-  const flexible = shown.filter(({ column }) => typeof column.width !== 'number');
-  const shares = flexible.reduce((total, { column }) => total + (column.width as FlexibleWidth).flex, 0);
-  let left = extra;
-  return shown.map(({ column, index }) => {
-    if (typeof column.width === 'number') return { column, index, width: column.width };
-    const isLast = flexible[flexible.length - 1]?.column === column;
-    const share = isLast ? left : Math.floor((extra * column.width.flex) / shares);
-    left -= share;
-    return { column, index, width: column.width.min + share };
-  });
+  const widths = new Map<Column<Row>, number>(shown.map(({ column }) => [column, minimumWidth(column)]));
+  let extra = Math.max(0, width - fixed - (shown.length - 1));
+  // Share the extra by flex among the columns under their max; what a max turns away goes
+  // round again to the others, and the last growing column takes what rounding leaves.
+  for (;;) {
+    const growing = shown
+      .map(({ column }) => column)
+      .filter((column): column is Column<Row> & { width: FlexibleWidth } => typeof column.width !== 'number')
+      .filter((column) => widths.get(column)! < (column.width.max ?? Number.POSITIVE_INFINITY));
+    if (extra === 0 || growing.length === 0) break;
+    const shares = growing.reduce((total, column) => total + column.width.flex, 0);
+    let given = 0;
+    growing.forEach((column, position) => {
+      const share = position === growing.length - 1 ? extra - given : Math.floor((extra * column.width.flex) / shares);
+      const room = (column.width.max ?? Number.POSITIVE_INFINITY) - widths.get(column)!;
+      const taken = Math.min(share, room);
+      widths.set(column, widths.get(column)! + taken);
+      given += taken;
+    });
+    extra -= given;
+    if (given === 0) break;
+  }
+  return shown.map(({ column, index }) => ({ column, index, width: widths.get(column)! }));
 }
 
 export const SORT_MARKS = { descending: '▼', ascending: '▲' } as const;

@@ -14,8 +14,14 @@ export function useTerminalSize(): TerminalSize {
   const { stdout } = useStdout();
   const [size, setSize] = useState<TerminalSize>(() => sizeOf(stdout));
   useEffect(() => {
-    const onResize = () => setSize(sizeOf(stdout));
+    const onResize = () =>
+      setSize((previous) => {
+        const next = sizeOf(stdout);
+        return next.columns === previous.columns && next.rows === previous.rows ? previous : next;
+      });
     stdout.on('resize', onResize);
+    // It may have changed between the first render and this subscription.
+    onResize();
     return () => {
       stdout.off('resize', onResize);
     };
