@@ -31,6 +31,9 @@ const EXIT_USAGE = 2;
 const FLUSH_INTERVAL_MS = 20;
 const STATS_INTERVAL_MS = 10_000;
 const SHOW_CURSOR = '\u001B[?25h';
+/** The screen draws on the terminal's alternate screen, so quitting gives the user's screen back. */
+const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h';
+const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
 const KERNEL_FILTERS: readonly KernelFilter[] = ['filterTgid', 'filterUid', 'filterPort', 'filterCgroupId'];
 
 const HELP = `
@@ -359,10 +362,11 @@ async function runInteractive(options: Options): Promise<void> {
       await engine.stop();
     } finally {
       engine.close();
-      process.stdout.write(SHOW_CURSOR);
+      process.stdout.write(LEAVE_ALTERNATE_SCREEN + SHOW_CURSOR);
       process.exit(exitCode);
     }
   };
+  process.stdout.write(ENTER_ALTERNATE_SCREEN);
   const instance = render(<App controller={controller} onQuit={() => void quit(0)} />, { exitOnCtrlC: false });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void quit(0));
   // A crash still hands the terminal back and detaches everything before it says why.
@@ -371,7 +375,7 @@ async function runInteractive(options: Options): Promise<void> {
       instance.unmount();
     } finally {
       engine.close();
-      process.stdout.write(SHOW_CURSOR);
+      process.stdout.write(LEAVE_ALTERNATE_SCREEN + SHOW_CURSOR);
       process.stderr.write(`clawtop: ${error.message}\n`);
       process.exit(EXIT_RUNTIME_FAILURE);
     }

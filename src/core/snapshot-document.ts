@@ -73,6 +73,11 @@ const WALL_CLOCK_FIELDS: Readonly<Record<string, { readonly name: string; readon
   lastNs: { name: 'last', perMs: 1e6 },
 };
 
+/** A row property's name in the document, where monotonic times become wall-clock fields. */
+export function documentColumnName(column: string): string {
+  return WALL_CLOCK_FIELDS[column]?.name ?? column;
+}
+
 function toSnapshotRow(row: object, toWallClockMs: (monotonicMs: number) => number): SnapshotRow {
   const converted: Record<string, SnapshotValue> = {};
   for (const [key, value] of Object.entries(row) as [string, unknown][]) {
@@ -97,7 +102,9 @@ export interface SnapshotContext {
 }
 
 export function buildSnapshotDocument(snapshot: ModelSnapshot, context: SnapshotContext): SnapshotDocument {
-  const sort = context.sort ?? DEFAULT_SORT;
+  // The view's sort, in the document's column names, and the default for panes it has none for.
+  const viewSort = (context.sort ?? []).map((order) => ({ ...order, column: documentColumnName(order.column) }));
+  const sort = [...viewSort, ...DEFAULT_SORT.filter((order) => !viewSort.some((view) => view.pane === order.pane))];
   const { filters } = context;
   const pane = <Row extends object>(name: SnapshotPaneName, rows: readonly Row[], filter: CompiledFilter<Row>) => {
     const converted = rows.filter((row) => filter.matches(row)).map((row) => toSnapshotRow(row, context.toWallClockMs));

@@ -48,6 +48,7 @@ export class EngineController implements UiController {
   private readonly rateTimer: NodeJS.Timeout;
   private totalsBefore: readonly KindTotals[];
   private perSecond = new Map<string, number>();
+  private cachedHeader: HeaderInfo | undefined;
   private readonly toWallClockMs = monotonicToWallClockMs();
 
   constructor(
@@ -88,9 +89,16 @@ export class EngineController implements UiController {
     });
     this.perSecond = perSecond;
     this.totalsBefore = totals;
+    this.cachedHeader = undefined;
   }
 
+  /** Drawn on every frame: computed once a second, and when the monitors change. */
   header(): HeaderInfo {
+    this.cachedHeader ??= this.readHeader();
+    return this.cachedHeader;
+  }
+
+  private readHeader(): HeaderInfo {
     const counters = this.engine.session.readCounters();
     return {
       host: hostname(),
@@ -158,6 +166,7 @@ export class EngineController implements UiController {
     const wanted = this.filesManual ?? (this.filesPaneShown || filterNeedsFiles);
     const attached = this.engine.session.report.hooks.find((hook) => hook.monitor === 'files')?.attached;
     if (wanted !== attached) this.engine.session.setMonitor('files', wanted);
+    this.cachedHeader = undefined;
   }
 
   writeSnapshot(view: ViewState): string {
@@ -186,6 +195,7 @@ export class EngineController implements UiController {
       return;
     }
     this.engine.session.setMonitor(monitor as MonitorName, !status.attached);
+    this.cachedHeader = undefined;
   }
 
   clear(): void {
