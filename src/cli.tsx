@@ -16,7 +16,6 @@ import {
   MONITOR_NAMES,
   parseByteSize,
   ringSizeProblem,
-  type KernelFilter,
   type MonitorName,
 } from './core/native.ts';
 import { createNdjsonFormatter, formatStatsLine, formatSummaryLine, monotonicToWallClockMs } from './core/ndjson.ts';
@@ -34,7 +33,6 @@ const SHOW_CURSOR = '\u001B[?25h';
 /** The screen draws on the terminal's alternate screen, so quitting gives the user's screen back. */
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h';
 const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
-const KERNEL_FILTERS: readonly KernelFilter[] = ['filterTgid', 'filterUid', 'filterPort', 'filterCgroupId'];
 
 const HELP = `
   USAGE
@@ -253,9 +251,7 @@ async function runHeadless(options: Options): Promise<void> {
   });
   cgroupPath = (cgroupId) => engine.cgroupPaths?.resolve(cgroupId);
   const { session } = engine;
-  for (const name of KERNEL_FILTERS) {
-    session.setFilter(name, eventFilter.kernelFilters.find((filter) => filter.name === name)?.value ?? null);
-  }
+  session.setFilters(eventFilter.kernelFilters);
   const hooks = userFacingHooks(session.report);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'hooks', ...hooks })}\n`);

@@ -176,6 +176,13 @@ export class KernelSession {
     this.native.setSetting(name, value);
   }
 
+  /** Sets the listed filters and switches every other one off. */
+  setFilters(filters: readonly { readonly name: KernelFilter; readonly value: number }[]): void {
+    for (const name of Object.keys(KERNEL_FILTER_MAX) as KernelFilter[]) {
+      this.setFilter(name, filters.find((filter) => filter.name === name)?.value ?? null);
+    }
+  }
+
   readCounters(): KernelCounters {
     return this.native.readCounters();
   }

@@ -2,6 +2,7 @@
 // summary of what was emitted, dropped and received; and the stats line on stderr.
 import type { ClawtopEvent } from './decode.ts';
 import type { KindTotals } from './engine.ts';
+import { receivedPerSecondByMonitor } from './monitor-rates.ts';
 
 /** Records carry CLOCK_MONOTONIC nanoseconds; node's hrtime reads the same clock. */
 export function monotonicToWallClockMs(nowWallMs = Date.now(), nowMonotonicNs = process.hrtime.bigint()) {
@@ -29,14 +30,6 @@ export function formatSummaryLine(totals: readonly KindTotals[], malformedRecord
   return `${JSON.stringify({ time: now.toISOString(), kind: 'summary', events, malformedRecords })}\n`;
 }
 
-const MONITOR_OF_KIND: Readonly<Record<string, string>> = {
-  exec: 'exec',
-  exit: 'exec',
-  file: 'files',
-  net: 'net',
-  syscall: 'syscalls',
-};
-
 /**
  * The --json stats line on stderr: events/s per monitor over the interval, losses, and
  * how full the ring is (a ring near full is about to lose events).
@@ -47,16 +40,10 @@ export function formatStatsLine(
   seconds: number,
   ringFillRatio: number,
 ): string {
-  const perMonitor = new Map<string, number>();
-  let dropped = 0;
-  after.forEach((totals, index) => {
-    const previous = before[index];
-    dropped += totals.dropped - (previous?.dropped ?? 0);
-    const monitor = MONITOR_OF_KIND[totals.kind];
-    if (monitor === undefined) return;
-    perMonitor.set(monitor, (perMonitor.get(monitor) ?? 0) + totals.received - (previous?.received ?? 0));
-  });
-  const rates = [...perMonitor].map(([monitor, count]) => `${monitor} ${formatRate(seconds > 0 ? count / seconds : 0)}/s`);
+  const dropped = after.reduce((sum, totals, index) => sum + totals.dropped - (before[index]?.dropped ?? 0), 0);
+  const rates = [...receivedPerSecondByMonitor(before, after, seconds)].map(
+    ([monitor, perSecond]) => `${monitor} ${formatRate(perSecond)}/s`,
+  );
   return `clawtop: ${rates.join(', ')}; dropped ${dropped}; ring ${(ringFillRatio * 100).toFixed(1)}% full\n`;
 }
 

@@ -7,7 +7,8 @@ import { hostname, release, uptime } from 'node:os';
 import { Engine, monotonicNowNs, type KindTotals } from '../core/engine.ts';
 import { FilterError, describeFilter } from '../core/filter.ts';
 import type { ModelSnapshot } from '../core/model.ts';
-import type { KernelFilter, MonitorName } from '../core/native.ts';
+import { receivedPerSecondByMonitor } from '../core/monitor-rates.ts';
+import type { MonitorName } from '../core/native.ts';
 import { monotonicToWallClockMs } from '../core/ndjson.ts';
 import { buildSnapshotDocument, compilePaneFilters, type PaneFilters } from '../core/snapshot-document.ts';
 import { writeSnapshotFile } from '../core/snapshot-file.ts';
@@ -15,14 +16,6 @@ import type { FilterResult, HeaderInfo, MonitorStatus, PaneName, UiController, V
 
 const PUBLISH_INTERVAL_MS = 1000 / 30;
 const RATE_INTERVAL_MS = 1000;
-const KERNEL_FILTERS: readonly KernelFilter[] = ['filterTgid', 'filterUid', 'filterPort', 'filterCgroupId'];
-const MONITOR_OF_KIND: Readonly<Record<string, string>> = {
-  exec: 'exec',
-  exit: 'exec',
-  file: 'files',
-  net: 'net',
-  syscall: 'syscalls',
-};
 /** Filter terms about files, which only the files monitor can satisfy. */
 const FILE_TERM = /^\s*(path|op)\s*(==|!=|!~|~)/;
 const ON_DEMAND_NOTE =
@@ -47,7 +40,7 @@ export class EngineController implements UiController {
   private readonly publishTimer: NodeJS.Timeout;
   private readonly rateTimer: NodeJS.Timeout;
   private totalsBefore: readonly KindTotals[];
-  private perSecond = new Map<string, number>();
+  private perSecond = new Map<MonitorName, number>();
   private cachedHeader: HeaderInfo | undefined;
   private readonly toWallClockMs = monotonicToWallClockMs();
 
@@ -80,13 +73,7 @@ export class EngineController implements UiController {
 
   private measureRates(): void {
     const totals = this.engine.kindTotals();
-    const perSecond = new Map<string, number>();
-    totals.forEach((after, index) => {
-      const monitor = MONITOR_OF_KIND[after.kind];
-      if (monitor === undefined) return;
-      const received = after.received - (this.totalsBefore[index]?.received ?? 0);
-      perSecond.set(monitor, (perSecond.get(monitor) ?? 0) + (received * 1000) / RATE_INTERVAL_MS);
-    });
+    const perSecond = receivedPerSecondByMonitor(this.totalsBefore, totals, RATE_INTERVAL_MS / 1000);
     this.perSecond = perSecond;
     this.totalsBefore = totals;
     this.cachedHeader = undefined;
@@ -144,10 +131,7 @@ export class EngineController implements UiController {
       if (error instanceof FilterError) return { ok: false, error: error.message };
       throw error;
     }
-    const kernelFilters = filters.processes.kernelFilters;
-    for (const name of KERNEL_FILTERS) {
-      this.engine.session.setFilter(name, kernelFilters.find((filter) => filter.name === name)?.value ?? null);
-    }
+    this.engine.session.setFilters(filters.processes.kernelFilters);
     this.filters = filters;
     this.updateFilesAttachment();
     this.engine.publisher.markChanged();
