@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Parses flags, checks what the kernel side needs, picks the mode, and owns cleanup.
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import meow from 'meow';
 
 import { findCgroup2Root } from './core/cgroups.ts';
-import { Engine, monotonicNowNs } from './core/engine.ts';
+import { Engine } from './core/engine.ts';
 import { FilterError, compileFilter } from './core/filter.ts';
+import { recordedSnapshotFields, type EventSource } from './core/event-source.ts';
 import { formatHookTable, userFacingHooks } from './core/hook-report.ts';
 import {
   DEFAULT_MONITORS,
@@ -23,7 +24,9 @@ import { createNdjsonFormatter, formatStatsLine, formatSummaryLine, monotonicToW
 import { eventFilterAccess } from './core/pane-filters.ts';
 import { btfProblem, ensureTracefs, privilegeProblem } from './core/preflight.ts';
 import { buildSnapshotDocument, compilePaneFilters, type PaneFilters } from './core/snapshot-document.ts';
-import { writeSnapshotFile } from './core/snapshot-file.ts';
+import { RecordingPlayer } from './core/recording-player.ts';
+import { RecordingError, RecordingWriter, looksLikeRecording, parseRecording } from './core/recording.ts';
+import { readSnapshotFile, writeSnapshotFile } from './core/snapshot-file.ts';
 import { EngineController } from './ui/engine-controller.ts';
 
 const EXIT_RUNTIME_FAILURE = 1;
@@ -101,6 +104,9 @@ const FLAGS = {
   duration: { type: 'number' as const },
   ringSize: { type: 'string' as const, default: String(DEFAULT_RING_SIZE_BYTES) },
   verbose: { type: 'boolean' as const, default: false },
+  record: { type: 'string' as const },
+  replay: { type: 'string' as const },
+  speed: { type: 'string' as const },
 };
 
 function parseMonitors(list: string): MonitorName[] {
@@ -125,6 +131,22 @@ function parseCgroupThreshold(text: string): CgroupThreshold {
     throw new UsageError(`--cgroup-threshold must be CGROUP=RATE such as /system.slice/x.service=10M, got "${text}"`);
   }
   return { path, bytesPerSecond };
+}
+
+/** --record, --replay and --speed. */
+function parseReplayFlags(flags: { record?: string; replay?: string; speed?: string }) {
+  if (flags.record === '') throw new UsageError('--record needs a file name');
+  if (flags.replay === '') throw new UsageError('--replay needs a file name');
+  if (flags.record !== undefined && flags.replay !== undefined) {
+    throw new UsageError('--record and --replay cannot be used together');
+  }
+  if (flags.speed !== undefined && flags.replay === undefined) throw new UsageError('--speed needs --replay');
+  const speedText = flags.speed ?? '1';
+  const speed = speedText === 'max' ? 0 : Number(speedText);
+  if (!(Number.isFinite(speed) && speed >= 0)) {
+    throw new UsageError(`--speed must be a number above 0, or 0 or max for as fast as possible, got "${speedText}"`);
+  }
+  return { recordPath: flags.record, replayPath: flags.replay, speed: speed === 0 ? Infinity : speed };
 }
 
 function parseFlags() {
@@ -155,6 +177,7 @@ function parseFlags() {
     throw error;
   }
   return {
+    ...parseReplayFlags(cli.flags),
     mode: cli.flags.probe
       ? ('probe' as const)
       : cli.flags.json || cli.flags.snapshot !== undefined
@@ -173,6 +196,56 @@ function parseFlags() {
 }
 
 type Options = ReturnType<typeof parseFlags>;
+
+/** What --replay FILE holds: a recording to play, or a snapshot to look at. */
+type Replay = { readonly kind: 'recording'; readonly player: RecordingPlayer } | { readonly kind: 'snapshot' };
+
+/** Reads and checks the whole file first: a file that cannot be replayed writes nothing. */
+function openReplay(options: Options): Replay | undefined {
+  const path = options.replayPath;
+  if (path === undefined) return undefined;
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    fail(`failed to read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, EXIT_RUNTIME_FAILURE);
+  }
+  if (!looksLikeRecording(data)) {
+    readSnapshotFile(path); // throws its one-line reason when it is not a snapshot either
+    return { kind: 'snapshot' };
+  }
+  try {
+    return { kind: 'recording', player: new RecordingPlayer(parseRecording(path, data), { speed: options.speed }) };
+  } catch (error) {
+    if (error instanceof RecordingError) fail(`failed to replay ${error.message}`, EXIT_RUNTIME_FAILURE);
+    throw error;
+  }
+}
+
+/** A replayed recording's end: a recording cut short (a killed clawtop) is said to be. */
+function replayEndNote(options: Options, source: EventSource): string {
+  if (!(source instanceof RecordingPlayer) || !source.truncated) return '';
+  return `clawtop: ${options.replayPath} was cut short (no end record): replayed its ${source.durationSeconds.toFixed(1)} s of whole records\n`;
+}
+
+/** Found out before anything is loaded: a recording is never written over an existing file. */
+function recordTargetProblem(path: string): string | undefined {
+  if (statSync(path, { throwIfNoEntry: false }) !== undefined) return `${path} exists (a recording is never overwritten)`;
+  return snapshotTargetProblem(path);
+}
+
+function startRecording(options: Options, engine: Engine, monitors: readonly MonitorName[]): RecordingWriter | undefined {
+  if (options.recordPath === undefined) return undefined;
+  const recorder = new RecordingWriter(options.recordPath, engine.session, {
+    startedNs: engine.startedNs,
+    monitors,
+    ringSizeBytes: options.ringSizeBytes,
+    processes: engine.initialProcesses,
+  });
+  engine.setRecorder(recorder);
+  return recorder;
+}
 
 function preflight(): void {
   const problem = privilegeProblem() ?? btfProblem() ?? ensureTracefs();
@@ -232,8 +305,18 @@ async function runHeadless(options: Options): Promise<void> {
     const problem = snapshotTargetProblem(options.snapshotPath);
     if (problem) fail(`failed to write snapshot ${options.snapshotPath}: ${problem}`, EXIT_RUNTIME_FAILURE);
   }
-  preflight();
-  const toWallClockMs = monotonicToWallClockMs();
+  if (options.recordPath !== undefined) {
+    const problem = recordTargetProblem(options.recordPath);
+    if (problem) fail(`failed to create recording ${options.recordPath}: ${problem}`, EXIT_RUNTIME_FAILURE);
+  }
+  const replay = openReplay(options);
+  if (replay?.kind === 'snapshot') {
+    throw new UsageError(`${options.replayPath} is a snapshot: it reopens on the screen only (without --json or --snapshot)`);
+  }
+  const player = replay?.player;
+  if (player === undefined) preflight();
+  const monitors = player?.monitors ?? options.monitors;
+  const toWallClockMs = player?.toWallClockMs ?? monotonicToWallClockMs();
   let cgroupPath: (cgroupId: number) => string | undefined = () => undefined;
   const eventFilter = compileFilter(options.filters.text, eventFilterAccess((cgroupId) => cgroupPath(cgroupId)), {
     resolveCgroupId: resolveCgroupIdByPath,
@@ -241,17 +324,18 @@ async function runHeadless(options: Options): Promise<void> {
   const formatEvent = createNdjsonFormatter((cgroupId) => cgroupPath(cgroupId), toWallClockMs);
   let pending = '';
   const engine = new Engine({
-    monitors: options.monitors,
+    monitors,
     ringSizeBytes: options.ringSizeBytes,
     log: verboseLog(options),
     cgroupThresholds: thresholds,
+    source: player,
     onEvent: options.json
       ? (event) => {
           if (eventFilter.matches(event)) pending += formatEvent(event);
         }
       : undefined,
   });
-  cgroupPath = (cgroupId) => engine.cgroupPaths?.resolve(cgroupId);
+  cgroupPath = (cgroupId) => engine.cgroupPath(cgroupId);
   const { session } = engine;
   for (const name of KERNEL_FILTERS) {
     session.setFilter(name, eventFilter.kernelFilters.find((filter) => filter.name === name)?.value ?? null);
@@ -260,9 +344,12 @@ async function runHeadless(options: Options): Promise<void> {
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'hooks', ...hooks })}\n`);
   }
-  const unattached = hooks.hooks.filter((hook) => options.monitors.includes(hook.monitor) && !hook.attached);
-  for (const hook of unattached) process.stderr.write(`clawtop: ${hook.monitor} is off: ${hook.reason}\n`);
-  if (unattached.length === options.monitors.length) fail('no monitor could be attached', EXIT_RUNTIME_FAILURE);
+  if (player === undefined) {
+    const unattached = hooks.hooks.filter((hook) => options.monitors.includes(hook.monitor) && !hook.attached);
+    for (const hook of unattached) process.stderr.write(`clawtop: ${hook.monitor} is off: ${hook.reason}\n`);
+    if (unattached.length === options.monitors.length) fail('no monitor could be attached', EXIT_RUNTIME_FAILURE);
+  }
+  const recorder = startRecording(options, engine, monitors);
 
   // Events are written once per batch and per tick, not once per event.
   const flush = () => {
@@ -291,21 +378,26 @@ async function runHeadless(options: Options): Promise<void> {
     flush();
     const totals = engine.kindTotals();
     try {
+      recorder?.finish(session.nowNs(), monitors.includes('cgroup') ? session.readCgroupTraffic() : null);
       if (options.snapshotPath !== undefined) {
-        const nowNs = monotonicNowNs();
+        const nowNs = session.nowNs();
         const document = buildSnapshotDocument(engine.model.snapshot(nowNs / 1e6), {
           report: session.report,
           totals,
           filters: options.filters,
           durationSeconds: Math.round((nowNs - engine.startedNs) / 1e7) / 100,
           toWallClockMs: (monotonicMs) => toWallClockMs(monotonicMs * 1e6),
+          now: player === undefined ? undefined : new Date(toWallClockMs(nowNs)),
         });
-        writeSnapshotFile(options.snapshotPath, document);
+        writeSnapshotFile(options.snapshotPath, { ...document, ...recordedSnapshotFields(session) });
       }
       if (options.json) process.stdout.write(formatSummaryLine(totals, engine.decodeStats.malformedRecords));
     } finally {
       engine.close();
     }
+    process.stderr.write(replayEndNote(options, session));
+    // A pipe is written asynchronously: everything is handed over before exiting.
+    await new Promise((resolve) => process.stdout.write('', resolve));
     process.exit(0);
   };
   const stopOrFail = () => stop().catch((error: Error) => fail(error.message, EXIT_RUNTIME_FAILURE));
@@ -317,6 +409,7 @@ async function runHeadless(options: Options): Promise<void> {
     process.exit(0);
   });
   if (options.durationSeconds !== undefined) setTimeout(stopOrFail, options.durationSeconds * 1000);
+  engine.onSourceEnd(stopOrFail);
 }
 
 /**
@@ -329,17 +422,28 @@ async function runInteractive(options: Options): Promise<void> {
     throw new UsageError('the interactive view needs a terminal: use --json or --snapshot when piping');
   }
   const thresholds = resolveThresholds(options);
-  preflight();
+  if (options.recordPath !== undefined) {
+    const problem = recordTargetProblem(options.recordPath);
+    if (problem) fail(`failed to create recording ${options.recordPath}: ${problem}`, EXIT_RUNTIME_FAILURE);
+  }
+  const replay = openReplay(options);
+  if (replay?.kind === 'snapshot') {
+    throw new UsageError(`${options.replayPath} is a snapshot: reopening snapshots on the screen is not implemented yet`);
+  }
+  const player = replay?.player;
+  if (player === undefined) preflight();
   const engine = new Engine({
-    monitors: options.monitors.filter((monitor) => monitor !== 'files'),
+    monitors: player?.monitors ?? options.monitors.filter((monitor) => monitor !== 'files'),
     ringSizeBytes: options.ringSizeBytes,
     log: verboseLog(options),
     cgroupThresholds: thresholds,
+    source: player,
   });
   const filesHook = engine.session.report.hooks.find((hook) => hook.monitor === 'files');
-  const filesWanted = options.monitors.includes('files');
+  const filesWanted = player === undefined && options.monitors.includes('files');
   const filesOnDemand = filesWanted && !options.monitorsNamed && filesHook?.mode === 'fallback';
   if (filesWanted && !filesOnDemand) engine.session.setMonitor('files', true);
+  const recorder = startRecording(options, engine, options.monitors);
   engine.start();
   const controller = new EngineController(engine, {
     filesOnDemand,
@@ -360,9 +464,11 @@ async function runInteractive(options: Options): Promise<void> {
     controller.dispose();
     try {
       await engine.stop();
+      recorder?.finish(engine.session.nowNs(), options.monitors.includes('cgroup') ? engine.session.readCgroupTraffic() : null);
     } finally {
       engine.close();
       process.stdout.write(LEAVE_ALTERNATE_SCREEN + SHOW_CURSOR);
+      process.stderr.write(replayEndNote(options, engine.session));
       process.exit(exitCode);
     }
   };
