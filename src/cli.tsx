@@ -44,23 +44,27 @@ const HELP = `
     clawtop [--monitors LIST] [--filter TEXT] [options]
     clawtop --json [--snapshot FILE] [--duration SECONDS] [--filter TEXT] [options]
     clawtop --snapshot FILE --duration SECONDS [--filter TEXT] [options]
+    clawtop --record FILE [--json] [--duration SECONDS] [options]
+    clawtop --replay FILE [--speed N] [--json] [--snapshot FILE]
     clawtop --probe
 
   Watches this host through eBPF: programs executed and processes exiting, files
   opened, connections made, traffic per cgroup, and alerts. Streams events as
   NDJSON, and/or writes a snapshot of every table when it stops. Needs root, or
-  CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.
+  CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN; --replay needs neither root nor BPF.
 
   FLAGS
     --json              stream events as NDJSON on stdout; the first line is the
                         hook report (which program serves each monitor), the last
                         a summary; a stats line goes to stderr every 10 s
+                        (default: off, the screen)
     --snapshot FILE     when clawtop stops, write every table (processes,
                         commands, files, connections, cgroups, alerts) to FILE as
                         one JSON document (docs/SNAPSHOT.md), atomically, mode 0600
+                        (default: none)
     --filter TEXT       keep only what matches (docs/FILTERS.md), e.g.
                         "comm==nginx,dport>=1024"; pid, uid, port and cgroup
-                        equality run in the kernel
+                        equality run in the kernel (default: none)
     --monitors LIST     monitors to run, comma-separated, from
                         ${MONITOR_NAMES.join(', ')}
                         (default: ${DEFAULT_MONITORS.join(',')}; syscalls is opt-in
@@ -68,13 +72,21 @@ const HELP = `
     --cgroup-threshold CGROUP=RATE
                         alert when the cgroup (its path under the cgroup v2
                         mount) receives or sends more than RATE bytes/s, e.g.
-                        /system.slice/nginx.service=10M; repeatable
+                        /system.slice/nginx.service=10M; repeatable (default: none)
     --duration SECONDS  stop after this many seconds (default: run until Ctrl-C)
     --ring-size SIZE    kernel ring buffer size, a power of two from 4K to 1G
                         (default: 8M)
     --probe             print which hook serves each monitor on this kernel, and
-                        why a fallback was taken, then exit
-    --verbose           print libbpf's messages on stderr
+                        why a fallback was taken, then exit (default: off)
+    --record FILE       also write the raw event stream to FILE (docs/RECORDING.md),
+                        created anew (never over a file), mode 0600; without a
+                        terminal and without --json, records silently
+                        (default: off)
+    --replay FILE       play a recording into the screen, --json or --snapshot,
+                        without root and without touching the kernel (default: off)
+    --speed N           replay N times faster than recorded; 0 or max: as fast
+                        as possible (default: 1)
+    --verbose           print libbpf's messages on stderr (default: off)
     --help              show this help
     --version           show the version
 
@@ -85,6 +97,9 @@ const HELP = `
     sudo clawtop --json --monitors exec,syscalls | grep ENOENT
     sudo clawtop --json --cgroup-threshold /system.slice/backup.service=50M
     sudo clawtop --probe
+    sudo clawtop --record /tmp/incident.clawtop-rec --duration 60
+    clawtop --replay docs/sample.clawtop-rec
+    clawtop --replay /tmp/incident.clawtop-rec --json --speed max | grep '"kind":"net"'
 `;
 
 class UsageError extends Error {}
@@ -149,6 +164,11 @@ function parseReplayFlags(flags: { record?: string; replay?: string; speed?: str
   return { recordPath: flags.record, replayPath: flags.replay, speed: speed === 0 ? Infinity : speed };
 }
 
+/** --record with no terminal to draw on records headless, silently. */
+function recordsWithoutTerminal(recordPath: string | undefined): boolean {
+  return recordPath !== undefined && !(process.stdout.isTTY && process.stdin.isTTY);
+}
+
 function parseFlags() {
   // Unknown flags are reported here, not by meow, to keep the error on one line.
   const cli = meow(HELP, { importMeta: import.meta, allowUnknownFlags: true, flags: FLAGS });
@@ -180,7 +200,7 @@ function parseFlags() {
     ...parseReplayFlags(cli.flags),
     mode: cli.flags.probe
       ? ('probe' as const)
-      : cli.flags.json || cli.flags.snapshot !== undefined
+      : cli.flags.json || cli.flags.snapshot !== undefined || recordsWithoutTerminal(cli.flags.record)
         ? ('headless' as const)
         : ('interactive' as const),
     monitorsNamed: cli.flags.monitors !== undefined,
