@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Parses flags, checks what the kernel side needs, picks the mode, and owns cleanup.
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import meow from 'meow';
 
 import { findCgroup2Root } from './core/cgroups.ts';
-import { Engine, monotonicNowNs } from './core/engine.ts';
+import { Engine } from './core/engine.ts';
 import { FilterError, compileFilter } from './core/filter.ts';
+import { recordedSnapshotFields, type EventSource } from './core/event-source.ts';
 import { formatHookTable, userFacingHooks } from './core/hook-report.ts';
 import {
   DEFAULT_MONITORS,
@@ -22,7 +23,9 @@ import { createNdjsonFormatter, formatStatsLine, formatSummaryLine, monotonicToW
 import { eventFilterAccess } from './core/pane-filters.ts';
 import { btfProblem, ensureTracefs, privilegeProblem } from './core/preflight.ts';
 import { buildSnapshotDocument, compilePaneFilters, type PaneFilters } from './core/snapshot-document.ts';
-import { writeSnapshotFile } from './core/snapshot-file.ts';
+import { RecordingPlayer } from './core/recording-player.ts';
+import { RecordingError, RecordingWriter, looksLikeRecording, parseRecording } from './core/recording.ts';
+import { readSnapshotFile, writeSnapshotFile } from './core/snapshot-file.ts';
 import { EngineController } from './ui/engine-controller.ts';
 
 const EXIT_RUNTIME_FAILURE = 1;
@@ -39,23 +42,27 @@ const HELP = `
     clawtop [--monitors LIST] [--filter TEXT] [options]
     clawtop --json [--snapshot FILE] [--duration SECONDS] [--filter TEXT] [options]
     clawtop --snapshot FILE --duration SECONDS [--filter TEXT] [options]
+    clawtop --record FILE [--json] [--duration SECONDS] [options]
+    clawtop --replay FILE [--speed N] [--json] [--snapshot FILE]
     clawtop --probe
 
   Watches this host through eBPF: programs executed and processes exiting, files
   opened, connections made, traffic per cgroup, and alerts. Streams events as
   NDJSON, and/or writes a snapshot of every table when it stops. Needs root, or
-  CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.
+  CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN; --replay needs neither root nor BPF.
 
   FLAGS
     --json              stream events as NDJSON on stdout; the first line is the
                         hook report (which program serves each monitor), the last
                         a summary; a stats line goes to stderr every 10 s
+                        (default: off, the screen)
     --snapshot FILE     when clawtop stops, write every table (processes,
                         commands, files, connections, cgroups, alerts) to FILE as
                         one JSON document (docs/SNAPSHOT.md), atomically, mode 0600
+                        (default: none)
     --filter TEXT       keep only what matches (docs/FILTERS.md), e.g.
                         "comm==nginx,dport>=1024"; pid, uid, port and cgroup
-                        equality run in the kernel
+                        equality run in the kernel (default: none)
     --monitors LIST     monitors to run, comma-separated, from
                         ${MONITOR_NAMES.join(', ')}
                         (default: ${DEFAULT_MONITORS.join(',')}; syscalls is opt-in
@@ -63,13 +70,21 @@ const HELP = `
     --cgroup-threshold CGROUP=RATE
                         alert when the cgroup (its path under the cgroup v2
                         mount) receives or sends more than RATE bytes/s, e.g.
-                        /system.slice/nginx.service=10M; repeatable
+                        /system.slice/nginx.service=10M; repeatable (default: none)
     --duration SECONDS  stop after this many seconds (default: run until Ctrl-C)
     --ring-size SIZE    kernel ring buffer size, a power of two from 4K to 1G
                         (default: 8M)
     --probe             print which hook serves each monitor on this kernel, and
-                        why a fallback was taken, then exit
-    --verbose           print libbpf's messages on stderr
+                        why a fallback was taken, then exit (default: off)
+    --record FILE       also write the raw event stream to FILE (docs/RECORDING.md),
+                        created anew (never over a file), mode 0600; without a
+                        terminal and without --json, records silently
+                        (default: off)
+    --replay FILE       play a recording into the screen, --json or --snapshot,
+                        without root and without touching the kernel (default: off)
+    --speed N           replay N times faster than recorded; 0 or max: as fast
+                        as possible (default: 1)
+    --verbose           print libbpf's messages on stderr (default: off)
     --help              show this help
     --version           show the version
 
@@ -80,6 +95,9 @@ const HELP = `
     sudo clawtop --json --monitors exec,syscalls | grep ENOENT
     sudo clawtop --json --cgroup-threshold /system.slice/backup.service=50M
     sudo clawtop --probe
+    sudo clawtop --record /tmp/incident.clawtop-rec --duration 60
+    clawtop --replay docs/sample.clawtop-rec
+    clawtop --replay /tmp/incident.clawtop-rec --json --speed max | grep '"kind":"net"'
 `;
 
 class UsageError extends Error {}
@@ -99,6 +117,9 @@ const FLAGS = {
   duration: { type: 'number' as const },
   ringSize: { type: 'string' as const, default: String(DEFAULT_RING_SIZE_BYTES) },
   verbose: { type: 'boolean' as const, default: false },
+  record: { type: 'string' as const },
+  replay: { type: 'string' as const },
+  speed: { type: 'string' as const },
 };
 
 function parseMonitors(list: string): MonitorName[] {
@@ -123,6 +144,27 @@ function parseCgroupThreshold(text: string): CgroupThreshold {
     throw new UsageError(`--cgroup-threshold must be CGROUP=RATE such as /system.slice/x.service=10M, got "${text}"`);
   }
   return { path, bytesPerSecond };
+}
+
+/** --record, --replay and --speed. */
+function parseReplayFlags(flags: { record?: string; replay?: string; speed?: string }) {
+  if (flags.record === '') throw new UsageError('--record needs a file name');
+  if (flags.replay === '') throw new UsageError('--replay needs a file name');
+  if (flags.record !== undefined && flags.replay !== undefined) {
+    throw new UsageError('--record and --replay cannot be used together');
+  }
+  if (flags.speed !== undefined && flags.replay === undefined) throw new UsageError('--speed needs --replay');
+  const speedText = flags.speed ?? '1';
+  const speed = speedText === 'max' ? 0 : Number(speedText);
+  if (!(Number.isFinite(speed) && speed >= 0)) {
+    throw new UsageError(`--speed must be a number above 0, or 0 or max for as fast as possible, got "${speedText}"`);
+  }
+  return { recordPath: flags.record, replayPath: flags.replay, speed: speed === 0 ? Infinity : speed };
+}
+
+/** --record with no terminal to draw on records headless, silently. */
+function recordsWithoutTerminal(recordPath: string | undefined): boolean {
+  return recordPath !== undefined && !(process.stdout.isTTY && process.stdin.isTTY);
 }
 
 function parseFlags() {
@@ -153,9 +195,10 @@ function parseFlags() {
     throw error;
   }
   return {
+    ...parseReplayFlags(cli.flags),
     mode: cli.flags.probe
       ? ('probe' as const)
-      : cli.flags.json || cli.flags.snapshot !== undefined
+      : cli.flags.json || cli.flags.snapshot !== undefined || recordsWithoutTerminal(cli.flags.record)
         ? ('headless' as const)
         : ('interactive' as const),
     monitorsNamed: cli.flags.monitors !== undefined,
@@ -171,6 +214,56 @@ function parseFlags() {
 }
 
 type Options = ReturnType<typeof parseFlags>;
+
+/** What --replay FILE holds: a recording to play, or a snapshot to look at. */
+type Replay = { readonly kind: 'recording'; readonly player: RecordingPlayer } | { readonly kind: 'snapshot' };
+
+/** Reads and checks the whole file first: a file that cannot be replayed writes nothing. */
+function openReplay(options: Options): Replay | undefined {
+  const path = options.replayPath;
+  if (path === undefined) return undefined;
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    fail(`failed to read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, EXIT_RUNTIME_FAILURE);
+  }
+  if (!looksLikeRecording(data)) {
+    readSnapshotFile(path); // throws its one-line reason when it is not a snapshot either
+    return { kind: 'snapshot' };
+  }
+  try {
+    return { kind: 'recording', player: new RecordingPlayer(parseRecording(path, data), { speed: options.speed }) };
+  } catch (error) {
+    if (error instanceof RecordingError) fail(`failed to replay ${error.message}`, EXIT_RUNTIME_FAILURE);
+    throw error;
+  }
+}
+
+/** A replayed recording's end: a recording cut short (a killed clawtop) is said to be. */
+function replayEndNote(options: Options, source: EventSource): string {
+  if (!(source instanceof RecordingPlayer) || !source.truncated) return '';
+  return `clawtop: ${options.replayPath} was cut short (no end record): replayed its ${source.durationSeconds.toFixed(1)} s of whole records\n`;
+}
+
+/** Found out before anything is loaded: a recording is never written over an existing file. */
+function recordTargetProblem(path: string): string | undefined {
+  if (statSync(path, { throwIfNoEntry: false }) !== undefined) return `${path} exists (a recording is never overwritten)`;
+  return snapshotTargetProblem(path);
+}
+
+function startRecording(options: Options, engine: Engine, monitors: readonly MonitorName[]): RecordingWriter | undefined {
+  if (options.recordPath === undefined) return undefined;
+  const recorder = new RecordingWriter(options.recordPath, engine.session, {
+    startedNs: engine.startedNs,
+    monitors,
+    ringSizeBytes: options.ringSizeBytes,
+    processes: engine.initialProcesses,
+  });
+  engine.setRecorder(recorder);
+  return recorder;
+}
 
 function preflight(): void {
   const problem = privilegeProblem() ?? btfProblem() ?? ensureTracefs();
@@ -230,8 +323,18 @@ async function runHeadless(options: Options): Promise<void> {
     const problem = snapshotTargetProblem(options.snapshotPath);
     if (problem) fail(`failed to write snapshot ${options.snapshotPath}: ${problem}`, EXIT_RUNTIME_FAILURE);
   }
-  preflight();
-  const toWallClockMs = monotonicToWallClockMs();
+  if (options.recordPath !== undefined) {
+    const problem = recordTargetProblem(options.recordPath);
+    if (problem) fail(`failed to create recording ${options.recordPath}: ${problem}`, EXIT_RUNTIME_FAILURE);
+  }
+  const replay = openReplay(options);
+  if (replay?.kind === 'snapshot') {
+    throw new UsageError(`${options.replayPath} is a snapshot: it reopens on the screen only (without --json or --snapshot)`);
+  }
+  const player = replay?.player;
+  if (player === undefined) preflight();
+  const monitors = player?.monitors ?? options.monitors;
+  const toWallClockMs = player?.toWallClockMs ?? monotonicToWallClockMs();
   let cgroupPath: (cgroupId: number) => string | undefined = () => undefined;
   const eventFilter = compileFilter(options.filters.text, eventFilterAccess((cgroupId) => cgroupPath(cgroupId)), {
     resolveCgroupId: resolveCgroupIdByPath,
@@ -239,26 +342,30 @@ async function runHeadless(options: Options): Promise<void> {
   const formatEvent = createNdjsonFormatter((cgroupId) => cgroupPath(cgroupId), toWallClockMs);
   let pending = '';
   const engine = new Engine({
-    monitors: options.monitors,
+    monitors,
     ringSizeBytes: options.ringSizeBytes,
     log: verboseLog(options),
     cgroupThresholds: thresholds,
+    source: player,
     onEvent: options.json
       ? (event) => {
           if (eventFilter.matches(event)) pending += formatEvent(event);
         }
       : undefined,
   });
-  cgroupPath = (cgroupId) => engine.cgroupPaths?.resolve(cgroupId);
+  cgroupPath = (cgroupId) => engine.cgroupPath(cgroupId);
   const { session } = engine;
   session.setFilters(eventFilter.kernelFilters);
   const hooks = userFacingHooks(session.report);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'hooks', ...hooks })}\n`);
   }
-  const unattached = hooks.hooks.filter((hook) => options.monitors.includes(hook.monitor) && !hook.attached);
-  for (const hook of unattached) process.stderr.write(`clawtop: ${hook.monitor} is off: ${hook.reason}\n`);
-  if (unattached.length === options.monitors.length) fail('no monitor could be attached', EXIT_RUNTIME_FAILURE);
+  if (player === undefined) {
+    const unattached = hooks.hooks.filter((hook) => options.monitors.includes(hook.monitor) && !hook.attached);
+    for (const hook of unattached) process.stderr.write(`clawtop: ${hook.monitor} is off: ${hook.reason}\n`);
+    if (unattached.length === options.monitors.length) fail('no monitor could be attached', EXIT_RUNTIME_FAILURE);
+  }
+  const recorder = startRecording(options, engine, monitors);
 
   // Events are written once per batch and per tick, not once per event.
   const flush = () => {
@@ -287,21 +394,26 @@ async function runHeadless(options: Options): Promise<void> {
     flush();
     const totals = engine.kindTotals();
     try {
+      recorder?.finish(session.nowNs(), monitors.includes('cgroup') ? session.readCgroupTraffic() : null);
       if (options.snapshotPath !== undefined) {
-        const nowNs = monotonicNowNs();
+        const nowNs = session.nowNs();
         const document = buildSnapshotDocument(engine.model.snapshot(nowNs / 1e6), {
           report: session.report,
           totals,
           filters: options.filters,
           durationSeconds: Math.round((nowNs - engine.startedNs) / 1e7) / 100,
           toWallClockMs: (monotonicMs) => toWallClockMs(monotonicMs * 1e6),
+          now: player === undefined ? undefined : new Date(toWallClockMs(nowNs)),
         });
-        writeSnapshotFile(options.snapshotPath, document);
+        writeSnapshotFile(options.snapshotPath, { ...document, ...recordedSnapshotFields(session) });
       }
       if (options.json) process.stdout.write(formatSummaryLine(totals, engine.decodeStats.malformedRecords));
     } finally {
       engine.close();
     }
+    process.stderr.write(replayEndNote(options, session));
+    // A pipe is written asynchronously: everything is handed over before exiting.
+    await new Promise((resolve) => process.stdout.write('', resolve));
     process.exit(0);
   };
   const stopOrFail = () => stop().catch((error: Error) => fail(error.message, EXIT_RUNTIME_FAILURE));
@@ -313,6 +425,7 @@ async function runHeadless(options: Options): Promise<void> {
     process.exit(0);
   });
   if (options.durationSeconds !== undefined) setTimeout(stopOrFail, options.durationSeconds * 1000);
+  engine.onSourceEnd(stopOrFail);
 }
 
 /**
@@ -325,17 +438,28 @@ async function runInteractive(options: Options): Promise<void> {
     throw new UsageError('the interactive view needs a terminal: use --json or --snapshot when piping');
   }
   const thresholds = resolveThresholds(options);
-  preflight();
+  if (options.recordPath !== undefined) {
+    const problem = recordTargetProblem(options.recordPath);
+    if (problem) fail(`failed to create recording ${options.recordPath}: ${problem}`, EXIT_RUNTIME_FAILURE);
+  }
+  const replay = openReplay(options);
+  if (replay?.kind === 'snapshot') {
+    throw new UsageError(`${options.replayPath} is a snapshot: reopening snapshots on the screen is not implemented yet`);
+  }
+  const player = replay?.player;
+  if (player === undefined) preflight();
   const engine = new Engine({
-    monitors: options.monitors.filter((monitor) => monitor !== 'files'),
+    monitors: player?.monitors ?? options.monitors.filter((monitor) => monitor !== 'files'),
     ringSizeBytes: options.ringSizeBytes,
     log: verboseLog(options),
     cgroupThresholds: thresholds,
+    source: player,
   });
   const filesHook = engine.session.report.hooks.find((hook) => hook.monitor === 'files');
-  const filesWanted = options.monitors.includes('files');
+  const filesWanted = player === undefined && options.monitors.includes('files');
   const filesOnDemand = filesWanted && !options.monitorsNamed && filesHook?.mode === 'fallback';
   if (filesWanted && !filesOnDemand) engine.session.setMonitor('files', true);
+  const recorder = startRecording(options, engine, options.monitors);
   engine.start();
   const controller = new EngineController(engine, {
     filesOnDemand,
@@ -356,9 +480,11 @@ async function runInteractive(options: Options): Promise<void> {
     controller.dispose();
     try {
       await engine.stop();
+      recorder?.finish(engine.session.nowNs(), options.monitors.includes('cgroup') ? engine.session.readCgroupTraffic() : null);
     } finally {
       engine.close();
       process.stdout.write(LEAVE_ALTERNATE_SCREEN + SHOW_CURSOR);
+      process.stderr.write(replayEndNote(options, engine.session));
       process.exit(exitCode);
     }
   };

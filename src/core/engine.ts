@@ -1,21 +1,16 @@
-// The running core: a kernel session whose batches are decoded into the model, the
-// cgroup traffic read on a timer, the model's once-a-second tick, and the counters of
-// what was emitted, dropped and received. Every mode (stream, snapshot, the screen) runs one.
-import { CgroupPathResolver, findCgroup2Root } from './cgroups.ts';
+// The running core: a source's batches (the kernel's, or a recording's) decoded into the
+// model, the cgroup traffic read at each tick, the model's once-a-second tick, and the
+// counters of what was emitted, dropped and received. Every mode (stream, snapshot, the
+// screen, a replay) runs one.
 import { BENCH_RECORD_KIND, EVENT_KIND_NAMES, type EventKindName } from './contract.ts';
 import { createDecodeStats, decodeEvent, walkBatch, type ClawtopEvent, type DecodeStats } from './decode.ts';
+import { LiveSource, type EventSource } from './event-source.ts';
 import { Model } from './model.ts';
-import { KernelSession, MONITOR_NAMES, type KernelCounters, type MonitorName } from './native.ts';
-import { createUserNameLookup, listProcesses } from './procinfo.ts';
+import type { CgroupTrafficTotals, KernelCounters, MonitorName } from './native.ts';
+import type { ProcessInfo } from './procinfo.ts';
 import { SnapshotPublisher } from './publisher.ts';
 
-/** After the programs are detached, how long the ring reader gets to hand over what is queued. */
-const FINAL_DRAIN_MS = 50;
-const TICK_INTERVAL_MS = 1000;
-
-export function monotonicNowNs(): number {
-  return Number(process.hrtime.bigint());
-}
+export { monotonicNowNs } from './event-source.ts';
 
 export interface KindTotals {
   readonly kind: EventKindName;
@@ -39,6 +34,13 @@ export function kindTotals(counters: KernelCounters, stats: DecodeStats): KindTo
   return totals;
 }
 
+/** What a recorder (--record) is told: every raw batch, every event's ids, every tick's readings. */
+export interface EngineRecorder {
+  batch(nowNs: number, batch: Buffer): void;
+  event(event: ClawtopEvent): void;
+  tick(nowNs: number, counters: KernelCounters, cgroupTraffic: readonly CgroupTrafficTotals[] | null): void;
+}
+
 export interface EngineOptions {
   readonly monitors: readonly MonitorName[];
   readonly ringSizeBytes: number;
@@ -46,62 +48,103 @@ export interface EngineOptions {
   /** Every event, kernel records and cgroup samples alike, as it reaches the model. */
   readonly onEvent?: (event: ClawtopEvent) => void;
   readonly cgroupThresholds?: readonly { readonly cgroupId: number; readonly bytesPerSecond: number }[];
+  /** Where events come from; the kernel (a LiveSource of these monitors) by default. */
+  readonly source?: EventSource;
 }
 
 export class Engine {
-  readonly session: KernelSession;
+  /** The source of events: the kernel session, or a recording played back. */
+  readonly session: EventSource;
   readonly model: Model;
   readonly publisher: SnapshotPublisher;
   readonly decodeStats = createDecodeStats();
-  readonly cgroupPaths: CgroupPathResolver | undefined;
-  readonly startedNs = monotonicNowNs();
+  readonly startedNs: number;
+  /** The process table's seed: what ran when the source started. */
+  readonly initialProcesses: readonly ProcessInfo[];
   private readonly onEvent: (event: ClawtopEvent) => void;
   private readonly monitors: readonly MonitorName[];
-  private tickTimer: NodeJS.Timeout | undefined;
+  private recorder: EngineRecorder | undefined;
   private droppedBefore = 0;
+  private ended = false;
+  private readonly endListeners: (() => void)[] = [];
 
   constructor(options: EngineOptions) {
-    const cgroupRoot = findCgroup2Root();
-    this.cgroupPaths = cgroupRoot === undefined ? undefined : new CgroupPathResolver(cgroupRoot);
-    const cgroupPath = (cgroupId: number) => this.cgroupPaths?.resolve(cgroupId);
-    this.model = new Model({ userName: createUserNameLookup(), cgroupPath });
+    this.session =
+      options.source ?? new LiveSource({ ringSizeBytes: options.ringSizeBytes, monitors: options.monitors, log: options.log });
+    const source = this.session;
+    this.startedNs = source.nowNs();
+    const cgroupPath = (cgroupId: number) => source.cgroupPath(cgroupId);
+    this.model = new Model({ userName: (uid) => source.userName(uid), cgroupPath });
     for (const { cgroupId, bytesPerSecond } of options.cgroupThresholds ?? []) {
       this.model.setCgroupThreshold(cgroupId, bytesPerSecond);
     }
     this.onEvent = options.onEvent ?? (() => undefined);
     this.monitors = options.monitors;
-    this.session = new KernelSession({ ringSizeBytes: options.ringSizeBytes, monitors: options.monitors, log: options.log });
     const nowMs = this.startedNs / 1e6;
-    this.model.seedProcesses(listProcesses().filter((info) => info.pid !== process.pid), nowMs);
+    this.initialProcesses = source.initialProcesses();
+    this.model.seedProcesses(this.initialProcesses, nowMs);
     this.publisher = new SnapshotPublisher(this.model, nowMs);
   }
 
+  /** The cgroup v2 path of an id, from the source's host. */
+  cgroupPath(cgroupId: number): string | undefined {
+    return this.session.cgroupPath(cgroupId);
+  }
+
+  /** Tells recorder about everything from now on; set before start() to record it all. */
+  setRecorder(recorder: EngineRecorder | undefined): void {
+    this.recorder = recorder;
+  }
+
+  /** Whether a recording played to its end (never, for the kernel). */
+  get sourceEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Called once when a recording has played to its end. */
+  onSourceEnd(listener: () => void): void {
+    this.endListeners.push(listener);
+  }
+
   start(): void {
-    this.session.start((batch) => {
-      const nowSecond = Math.floor(monotonicNowNs() / 1e9);
-      walkBatch(
-        batch,
-        (kind, view, offset) => {
-          if (kind === BENCH_RECORD_KIND) return;
-          const event = decodeEvent(view, offset);
-          this.model.ingest(event, nowSecond);
-          this.onEvent(event);
-        },
-        this.decodeStats,
-      );
-      this.publisher.markChanged();
+    this.session.start({
+      onBatch: (batch) => this.ingestBatch(batch),
+      onTick: () => this.tick(),
+      onEnd: () => {
+        this.ended = true;
+        for (const listener of this.endListeners) listener();
+      },
     });
-    this.tick();
-    this.tickTimer = setInterval(() => this.tick(), TICK_INTERVAL_MS);
-    this.tickTimer.unref();
+  }
+
+  private ingestBatch(batch: Buffer): void {
+    const nowNs = this.session.nowNs();
+    const nowSecond = Math.floor(nowNs / 1e9);
+    const recorder = this.recorder;
+    recorder?.batch(nowNs, batch);
+    walkBatch(
+      batch,
+      (kind, view, offset) => {
+        if (kind === BENCH_RECORD_KIND) return;
+        const event = decodeEvent(view, offset);
+        this.model.ingest(event, nowSecond);
+        recorder?.event(event);
+        this.onEvent(event);
+      },
+      this.decodeStats,
+    );
+    this.publisher.markChanged();
   }
 
   private tick(): void {
-    const nowNs = monotonicNowNs();
-    if (this.monitors.includes('cgroup')) {
-      for (const event of this.model.sampleCgroupTraffic(this.session.readCgroupTraffic(), nowNs)) this.onEvent(event);
+    const nowNs = this.session.nowNs();
+    const cgroupTraffic = this.monitors.includes('cgroup') ? this.session.readCgroupTraffic() : null;
+    const counters = this.session.readCounters();
+    this.recorder?.tick(nowNs, counters, cgroupTraffic);
+    if (cgroupTraffic !== null) {
+      for (const event of this.model.sampleCgroupTraffic(cgroupTraffic, nowNs)) this.onEvent(event);
     }
-    const dropped = this.session.readCounters().dropped.reduce((sum, count) => sum + count, 0);
+    const dropped = counters.dropped.reduce((sum, count) => sum + count, 0);
     this.model.tick(nowNs, dropped - this.droppedBefore);
     this.droppedBefore = dropped;
     this.publisher.markChanged();
@@ -111,15 +154,12 @@ export class Engine {
     return kindTotals(this.session.readCounters(), this.decodeStats);
   }
 
-  /** Detaches every monitor, lets the reader hand over what the ring still holds, then closes. */
+  /** Stops the source: the kernel's monitors detached and what the ring still holds handed over. */
   async stop(): Promise<void> {
-    clearInterval(this.tickTimer);
-    for (const monitor of MONITOR_NAMES) this.session.setMonitor(monitor, false);
-    await new Promise((resolve) => setTimeout(resolve, FINAL_DRAIN_MS));
+    await this.session.stop();
   }
 
   close(): void {
-    clearInterval(this.tickTimer);
     this.session.close();
   }
 }

@@ -55,6 +55,10 @@ export interface CgroupTrafficTotals {
 export type RuntimeSetting = 'selfTgid' | 'benchTgid';
 /** In-kernel filters: only matching events are emitted at all. */
 export type KernelFilter = 'filterTgid' | 'filterUid' | 'filterCgroupId' | 'filterPort';
+export interface KernelFilterSetting {
+  readonly name: KernelFilter;
+  readonly value: number;
+}
 
 /** The largest value each kernel filter slot holds (runtime_settings in bpf/clawtop.h). */
 export const KERNEL_FILTER_MAX: Record<KernelFilter, number> = {
@@ -177,7 +181,7 @@ export class KernelSession {
   }
 
   /** Sets the listed filters and switches every other one off. */
-  setFilters(filters: readonly { readonly name: KernelFilter; readonly value: number }[]): void {
+  setFilters(filters: readonly KernelFilterSetting[]): void {
     for (const name of Object.keys(KERNEL_FILTER_MAX) as KernelFilter[]) {
       this.setFilter(name, filters.find((filter) => filter.name === name)?.value ?? null);
     }

@@ -2,14 +2,15 @@
 // Engine, and the header's figures read from it. Owns the publish timer (at most 30
 // snapshots a second) and the on-demand attachment of the files monitor.
 import { join } from 'node:path';
-import { hostname, release, uptime } from 'node:os';
+import { uptime } from 'node:os';
 
-import { Engine, monotonicNowNs, type KindTotals } from '../core/engine.ts';
+import { Engine, type KindTotals } from '../core/engine.ts';
+import { recordedSnapshotFields } from '../core/event-source.ts';
 import { FilterError, describeFilter } from '../core/filter.ts';
 import type { ModelSnapshot } from '../core/model.ts';
 import { receivedPerSecondByMonitor } from '../core/monitor-rates.ts';
 import type { MonitorName } from '../core/native.ts';
-import { monotonicToWallClockMs } from '../core/ndjson.ts';
+import { REPLAY_UNAVAILABLE } from '../core/recording-player.ts';
 import { buildSnapshotDocument, compilePaneFilters, type PaneFilters } from '../core/snapshot-document.ts';
 import { writeSnapshotFile } from '../core/snapshot-file.ts';
 import type { FilterResult, HeaderInfo, MonitorStatus, PaneName, UiController, ViewState } from './controller.ts';
@@ -42,15 +43,17 @@ export class EngineController implements UiController {
   private totalsBefore: readonly KindTotals[];
   private perSecond = new Map<MonitorName, number>();
   private cachedHeader: HeaderInfo | undefined;
-  private readonly toWallClockMs = monotonicToWallClockMs();
+  /** A replay: nothing can be switched, the clock and the host are the recording's. */
+  private readonly replaying: boolean;
 
   constructor(
     private readonly engine: Engine,
     private readonly options: EngineControllerOptions,
   ) {
     this.filters = compilePaneFilters('', options.resolveCgroupId);
+    this.replaying = engine.session.kind === 'recording';
     this.totalsBefore = engine.kindTotals();
-    this.publishTimer = setInterval(() => engine.publisher.publishIfDue(monotonicNowNs() / 1e6), PUBLISH_INTERVAL_MS);
+    this.publishTimer = setInterval(() => engine.publisher.publishIfDue(engine.session.nowNs() / 1e6), PUBLISH_INTERVAL_MS);
     this.rateTimer = setInterval(() => this.measureRates(), RATE_INTERVAL_MS);
     this.publishTimer.unref();
     this.rateTimer.unref();
@@ -87,10 +90,11 @@ export class EngineController implements UiController {
 
   private readHeader(): HeaderInfo {
     const counters = this.engine.session.readCounters();
+    const { host, kernel } = this.engine.session.host;
     return {
-      host: hostname(),
-      kernel: release(),
-      uptimeSeconds: Math.round(uptime()),
+      host: this.replaying ? `replay of ${host}${this.engine.sourceEnded ? ' (ended)' : ''}` : host,
+      kernel,
+      uptimeSeconds: Math.round(this.replaying ? this.engine.session.nowNs() / 1e9 : uptime()),
       eventsPerSecond: [...this.perSecond].map(([monitor, perSecond]) => ({ monitor, perSecond })),
       dropped: counters.dropped.reduce((sum, count) => sum + count, 0),
       ringFillRatio: counters.ringSizeBytes > 0 ? counters.ringFillBytes / counters.ringSizeBytes : 0,
@@ -107,7 +111,7 @@ export class EngineController implements UiController {
         mode: hook.mode,
         attached: hook.attached,
         note: hook.monitor === 'files' && this.options.filesOnDemand ? ON_DEMAND_NOTE : hook.reason,
-        switchable: hook.mode !== 'unavailable',
+        switchable: hook.mode !== 'unavailable' && !this.replaying,
       }));
   }
 
@@ -120,7 +124,7 @@ export class EngineController implements UiController {
   }
 
   resume(): void {
-    this.engine.publisher.resume(monotonicNowNs() / 1e6);
+    this.engine.publisher.resume(this.engine.session.nowNs() / 1e6);
   }
 
   applyFilter(text: string): FilterResult {
@@ -156,21 +160,24 @@ export class EngineController implements UiController {
   writeSnapshot(view: ViewState): string {
     const now = new Date();
     const path = join(this.options.snapshotDirectory, `clawtop-${timestampForFileName(now)}.json`);
-    const nowNs = monotonicNowNs();
+    const source = this.engine.session;
+    const nowNs = source.nowNs();
+    const toWallClockMs = (timestampNs: number) => source.host.bootTimeWallMs + timestampNs / 1e6;
     const document = buildSnapshotDocument(this.current(), {
       report: this.engine.session.report,
       totals: this.engine.kindTotals(),
       filters: this.filters,
       sort: view.sort,
       durationSeconds: Math.round((nowNs - this.engine.startedNs) / 1e7) / 100,
-      toWallClockMs: (monotonicMs) => this.toWallClockMs(monotonicMs * 1e6),
-      now,
+      toWallClockMs: (monotonicMs) => toWallClockMs(monotonicMs * 1e6),
+      now: this.replaying ? new Date(toWallClockMs(nowNs)) : now,
     });
-    writeSnapshotFile(path, document);
+    writeSnapshotFile(path, { ...document, ...recordedSnapshotFields(source) });
     return path;
   }
 
   toggleMonitor(monitor: string): void {
+    if (this.replaying) throw new Error(REPLAY_UNAVAILABLE);
     const status = this.monitors().find((candidate) => candidate.monitor === monitor);
     if (status === undefined) throw new Error(`no monitor ${monitor}`);
     if (monitor === 'files' && this.options.filesOnDemand) {
