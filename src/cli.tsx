@@ -20,6 +20,15 @@ import {
   type MonitorName,
 } from './core/native.ts';
 import { createNdjsonFormatter, formatStatsLine, formatSummaryLine, monotonicToWallClockMs } from './core/ndjson.ts';
+import {
+  MetricsAddressError,
+  createMetricsRegistry,
+  engineMetricsSource,
+  parseMetricsAddress,
+  startMetricsServer,
+  type MetricsAddress,
+  type MetricsServer,
+} from './core/metrics.ts';
 import { eventFilterAccess } from './core/pane-filters.ts';
 import { btfProblem, ensureTracefs, privilegeProblem } from './core/preflight.ts';
 import { buildSnapshotDocument, compilePaneFilters, type PaneFilters } from './core/snapshot-document.ts';
@@ -41,6 +50,7 @@ const HELP = `
     clawtop [--monitors LIST] [--filter TEXT] [options]
     clawtop --json [--snapshot FILE] [--duration SECONDS] [--filter TEXT] [options]
     clawtop --snapshot FILE --duration SECONDS [--filter TEXT] [options]
+    clawtop --metrics [HOST:]PORT [options]
     clawtop --probe
 
   Watches this host through eBPF: programs executed and processes exiting, files
@@ -66,6 +76,11 @@ const HELP = `
                         alert when the cgroup (its path under the cgroup v2
                         mount) receives or sends more than RATE bytes/s, e.g.
                         /system.slice/nginx.service=10M; repeatable
+    --metrics [HOST:]PORT
+                        serve Prometheus metrics at http://HOST:PORT/metrics
+                        (docs/METRICS.md); HOST defaults to 127.0.0.1. Beside
+                        the screen on a terminal; without one, or with --json
+                        or --snapshot, clawtop runs headless until stopped
     --duration SECONDS  stop after this many seconds (default: run until Ctrl-C)
     --ring-size SIZE    kernel ring buffer size, a power of two from 4K to 1G
                         (default: 8M)
@@ -81,6 +96,7 @@ const HELP = `
     sudo clawtop --json --filter 'path~^/etc,errno==ENOENT'
     sudo clawtop --json --monitors exec,syscalls | grep ENOENT
     sudo clawtop --json --cgroup-threshold /system.slice/backup.service=50M
+    sudo clawtop --metrics 9090
     sudo clawtop --probe
 `;
 
@@ -100,6 +116,7 @@ const FLAGS = {
   cgroupThreshold: { type: 'string' as const, isMultiple: true as const, default: [] as string[] },
   duration: { type: 'number' as const },
   ringSize: { type: 'string' as const, default: String(DEFAULT_RING_SIZE_BYTES) },
+  metrics: { type: 'string' as const },
   verbose: { type: 'boolean' as const, default: false },
 };
 
@@ -127,6 +144,21 @@ function parseCgroupThreshold(text: string): CgroupThreshold {
   return { path, bytesPerSecond };
 }
 
+function parseMetricsFlag(text: string | undefined): MetricsAddress | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseMetricsAddress(text);
+  } catch (error) {
+    if (error instanceof MetricsAddressError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** --metrics without --json or --snapshot shows the screen only where someone is looking. */
+function onTerminal(): boolean {
+  return process.stdout.isTTY === true && process.stdin.isTTY === true;
+}
+
 function parseFlags() {
   // Unknown flags are reported here, not by meow, to keep the error on one line.
   const cli = meow(HELP, { importMeta: import.meta, allowUnknownFlags: true, flags: FLAGS });
@@ -147,6 +179,7 @@ function parseFlags() {
   if (ringProblem) throw new UsageError(`--ring-size: ${ringProblem}`);
   const monitors = cli.flags.monitors === undefined ? [...DEFAULT_MONITORS] : parseMonitors(cli.flags.monitors);
   if (cli.flags.snapshot === '') throw new UsageError('--snapshot needs a file name');
+  const metricsAddress = parseMetricsFlag(cli.flags.metrics);
   let filters: PaneFilters;
   try {
     filters = compilePaneFilters(cli.flags.filter, resolveCgroupIdByPath);
@@ -157,7 +190,7 @@ function parseFlags() {
   return {
     mode: cli.flags.probe
       ? ('probe' as const)
-      : cli.flags.json || cli.flags.snapshot !== undefined
+      : cli.flags.json || cli.flags.snapshot !== undefined || (metricsAddress !== undefined && !onTerminal())
         ? ('headless' as const)
         : ('interactive' as const),
     monitorsNamed: cli.flags.monitors !== undefined,
@@ -168,6 +201,7 @@ function parseFlags() {
     cgroupThresholds: cli.flags.cgroupThreshold.map(parseCgroupThreshold),
     durationSeconds: duration,
     ringSizeBytes,
+    metricsAddress,
     verbose: cli.flags.verbose,
   };
 }
@@ -226,12 +260,30 @@ function resolveThresholds(options: Options): { cgroupId: number; bytesPerSecond
   });
 }
 
+/**
+ * --metrics: listens before the kernel work starts, so a taken port fails at once; serving()
+ * hands it the engine to read at each scrape.
+ */
+async function listenForMetrics(options: Options): Promise<MetricsServer | undefined> {
+  if (options.metricsAddress === undefined) return undefined;
+  try {
+    return await startMetricsServer(options.metricsAddress);
+  } catch (error) {
+    fail((error as Error).message, EXIT_RUNTIME_FAILURE);
+  }
+}
+
+function serveMetrics(server: MetricsServer | undefined, engine: Engine): void {
+  server?.serve(createMetricsRegistry(engineMetricsSource(engine)));
+}
+
 async function runHeadless(options: Options): Promise<void> {
   const thresholds = resolveThresholds(options);
   if (options.snapshotPath !== undefined) {
     const problem = snapshotTargetProblem(options.snapshotPath);
     if (problem) fail(`failed to write snapshot ${options.snapshotPath}: ${problem}`, EXIT_RUNTIME_FAILURE);
   }
+  const metrics = await listenForMetrics(options);
   preflight();
   const toWallClockMs = monotonicToWallClockMs();
   let cgroupPath: (cgroupId: number) => string | undefined = () => undefined;
@@ -252,6 +304,7 @@ async function runHeadless(options: Options): Promise<void> {
       : undefined,
   });
   cgroupPath = (cgroupId) => engine.cgroupPaths?.resolve(cgroupId);
+  serveMetrics(metrics, engine);
   const { session } = engine;
   for (const name of KERNEL_FILTERS) {
     session.setFilter(name, eventFilter.kernelFilters.find((filter) => filter.name === name)?.value ?? null);
@@ -287,6 +340,7 @@ async function runHeadless(options: Options): Promise<void> {
     stopping = true;
     clearInterval(flushTimer);
     clearInterval(statsTimer);
+    await metrics?.close();
     await engine.stop();
     flush();
     const totals = engine.kindTotals();
@@ -329,6 +383,7 @@ async function runInteractive(options: Options): Promise<void> {
     throw new UsageError('the interactive view needs a terminal: use --json or --snapshot when piping');
   }
   const thresholds = resolveThresholds(options);
+  const metrics = await listenForMetrics(options);
   preflight();
   const engine = new Engine({
     monitors: options.monitors.filter((monitor) => monitor !== 'files'),
@@ -341,6 +396,7 @@ async function runInteractive(options: Options): Promise<void> {
   const filesOnDemand = filesWanted && !options.monitorsNamed && filesHook?.mode === 'fallback';
   if (filesWanted && !filesOnDemand) engine.session.setMonitor('files', true);
   engine.start();
+  serveMetrics(metrics, engine);
   const controller = new EngineController(engine, {
     filesOnDemand,
     resolveCgroupId: resolveCgroupIdByPath,
@@ -359,6 +415,7 @@ async function runInteractive(options: Options): Promise<void> {
     instance.unmount();
     controller.dispose();
     try {
+      await metrics?.close();
       await engine.stop();
     } finally {
       engine.close();
