@@ -2,7 +2,7 @@
 // Every value is read from the engine when Prometheus scrapes, never counted per event.
 import { createServer, type Server } from 'node:http';
 
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 import type { Engine, KindTotals } from './engine.ts';
 import { monotonicNowNs } from './engine.ts';
@@ -83,18 +83,13 @@ const MONITOR_OF_KIND: Readonly<Partial<Record<KindTotals['kind'], string>>> = {
   syscall: 'syscalls',
 };
 
-export interface MetricsRegistryOptions {
-  /** prom-client's process_* and nodejs_* metrics: clawtop's own CPU, memory, event loop. */
-  readonly processMetrics?: boolean;
-}
-
 /**
  * A registry whose metrics each read the source when collected. Counters are reset and
  * set to the source's totals at every collection, so a row the core dropped disappears.
  */
-export function createMetricsRegistry(source: MetricsSource, options: MetricsRegistryOptions = {}): Registry {
+export function createMetricsRegistry(source: MetricsSource): Registry {
   const registry = new Registry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  registerProcessMetrics(registry);
 
   // The metrics that read tables share one snapshot per scrape (their collect() calls run
   // back to back): the model is copied once, not once per metric.
@@ -206,6 +201,40 @@ export function createMetricsRegistry(source: MetricsSource, options: MetricsReg
   });
 
   return registry;
+}
+
+/**
+ * clawtop's own cost, under the names every Prometheus client library uses. prom-client's
+ * default metrics are not used: some of its gauges end in _total, which promtool rejects.
+ */
+function registerProcessMetrics(registry: Registry): void {
+  new Counter({
+    name: 'process_cpu_seconds_total',
+    help: 'User and system CPU time spent by clawtop, in seconds.',
+    registers: [registry],
+    collect() {
+      const { user, system } = process.cpuUsage();
+      this.reset();
+      this.inc((user + system) / 1e6);
+    },
+  });
+  new Gauge({
+    name: 'process_resident_memory_bytes',
+    help: 'Resident memory size of clawtop, in bytes.',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+  const startTimeSeconds = Math.round(Date.now() / 1000 - process.uptime());
+  new Gauge({
+    name: 'process_start_time_seconds',
+    help: 'When clawtop started, in seconds since the Unix epoch.',
+    registers: [registry],
+    collect() {
+      this.set(startTimeSeconds);
+    },
+  });
 }
 
 /**
