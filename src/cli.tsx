@@ -261,7 +261,7 @@ function resolveThresholds(options: Options): { cgroupId: number; bytesPerSecond
 }
 
 /**
- * --metrics: listens before the kernel work starts, so a taken port fails at once; serving()
+ * --metrics: listens before the kernel work starts, so a taken port fails at once; serveMetrics()
  * hands it the engine to read at each scrape.
  */
 async function listenForMetrics(options: Options): Promise<MetricsServer | undefined> {
