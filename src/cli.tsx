@@ -20,6 +20,15 @@ import {
   type MonitorName,
 } from './core/native.ts';
 import { createNdjsonFormatter, formatStatsLine, formatSummaryLine, monotonicToWallClockMs } from './core/ndjson.ts';
+import {
+  MetricsAddressError,
+  createMetricsRegistry,
+  engineMetricsSource,
+  parseMetricsAddress,
+  startMetricsServer,
+  type MetricsAddress,
+  type MetricsServer,
+} from './core/metrics.ts';
 import { eventFilterAccess } from './core/pane-filters.ts';
 import { btfProblem, ensureTracefs, privilegeProblem } from './core/preflight.ts';
 import { buildSnapshotDocument, compilePaneFilters, type PaneFilters } from './core/snapshot-document.ts';
@@ -44,6 +53,7 @@ const HELP = `
     clawtop --snapshot FILE --duration SECONDS [--filter TEXT] [options]
     clawtop --record FILE [--json] [--duration SECONDS] [options]
     clawtop --replay FILE [--speed N] [--json] [--snapshot FILE]
+    clawtop --metrics [HOST:]PORT [options]
     clawtop --probe
 
   Watches this host through eBPF: programs executed and processes exiting, files
@@ -71,6 +81,11 @@ const HELP = `
                         alert when the cgroup (its path under the cgroup v2
                         mount) receives or sends more than RATE bytes/s, e.g.
                         /system.slice/nginx.service=10M; repeatable (default: none)
+    --metrics [HOST:]PORT
+                        serve Prometheus metrics at http://HOST:PORT/metrics
+                        (docs/METRICS.md); HOST defaults to 127.0.0.1. Beside
+                        the screen on a terminal; without one, or with --json
+                        or --snapshot, clawtop runs headless until stopped
     --duration SECONDS  stop after this many seconds (default: run until Ctrl-C)
     --ring-size SIZE    kernel ring buffer size, a power of two from 4K to 1G
                         (default: 8M)
@@ -94,6 +109,7 @@ const HELP = `
     sudo clawtop --json --filter 'path~^/etc,errno==ENOENT'
     sudo clawtop --json --monitors exec,syscalls | grep ENOENT
     sudo clawtop --json --cgroup-threshold /system.slice/backup.service=50M
+    sudo clawtop --metrics 9090
     sudo clawtop --probe
     sudo clawtop --record /tmp/incident.clawtop-rec --duration 60
     clawtop --replay docs/sample.clawtop-rec
@@ -116,6 +132,7 @@ const FLAGS = {
   cgroupThreshold: { type: 'string' as const, isMultiple: true as const, default: [] as string[] },
   duration: { type: 'number' as const },
   ringSize: { type: 'string' as const, default: String(DEFAULT_RING_SIZE_BYTES) },
+  metrics: { type: 'string' as const },
   verbose: { type: 'boolean' as const, default: false },
   record: { type: 'string' as const },
   replay: { type: 'string' as const },
@@ -162,9 +179,19 @@ function parseReplayFlags(flags: { record?: string; replay?: string; speed?: str
   return { recordPath: flags.record, replayPath: flags.replay, speed: speed === 0 ? Infinity : speed };
 }
 
-/** --record with no terminal to draw on records headless, silently. */
-function recordsWithoutTerminal(recordPath: string | undefined): boolean {
-  return recordPath !== undefined && !(process.stdout.isTTY && process.stdin.isTTY);
+function parseMetricsFlag(text: string | undefined): MetricsAddress | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseMetricsAddress(text);
+  } catch (error) {
+    if (error instanceof MetricsAddressError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** --metrics or --record without --json or --snapshot show the screen only where someone is looking. */
+function onTerminal(): boolean {
+  return process.stdout.isTTY === true && process.stdin.isTTY === true;
 }
 
 function parseFlags() {
@@ -187,6 +214,7 @@ function parseFlags() {
   if (ringProblem) throw new UsageError(`--ring-size: ${ringProblem}`);
   const monitors = cli.flags.monitors === undefined ? [...DEFAULT_MONITORS] : parseMonitors(cli.flags.monitors);
   if (cli.flags.snapshot === '') throw new UsageError('--snapshot needs a file name');
+  const metricsAddress = parseMetricsFlag(cli.flags.metrics);
   let filters: PaneFilters;
   try {
     filters = compilePaneFilters(cli.flags.filter, resolveCgroupIdByPath);
@@ -198,7 +226,9 @@ function parseFlags() {
     ...parseReplayFlags(cli.flags),
     mode: cli.flags.probe
       ? ('probe' as const)
-      : cli.flags.json || cli.flags.snapshot !== undefined || recordsWithoutTerminal(cli.flags.record)
+      : cli.flags.json ||
+          cli.flags.snapshot !== undefined ||
+          ((cli.flags.record !== undefined || metricsAddress !== undefined) && !onTerminal())
         ? ('headless' as const)
         : ('interactive' as const),
     monitorsNamed: cli.flags.monitors !== undefined,
@@ -209,6 +239,7 @@ function parseFlags() {
     cgroupThresholds: cli.flags.cgroupThreshold.map(parseCgroupThreshold),
     durationSeconds: duration,
     ringSizeBytes,
+    metricsAddress,
     verbose: cli.flags.verbose,
   };
 }
@@ -317,6 +348,23 @@ function resolveThresholds(options: Options): { cgroupId: number; bytesPerSecond
   });
 }
 
+/**
+ * --metrics: listens before the kernel work starts, so a taken port fails at once; serveMetrics()
+ * hands it the engine to read at each scrape.
+ */
+async function listenForMetrics(options: Options): Promise<MetricsServer | undefined> {
+  if (options.metricsAddress === undefined) return undefined;
+  try {
+    return await startMetricsServer(options.metricsAddress);
+  } catch (error) {
+    fail((error as Error).message, EXIT_RUNTIME_FAILURE);
+  }
+}
+
+function serveMetrics(server: MetricsServer | undefined, engine: Engine): void {
+  server?.serve(createMetricsRegistry(engineMetricsSource(engine)));
+}
+
 async function runHeadless(options: Options): Promise<void> {
   const thresholds = resolveThresholds(options);
   if (options.snapshotPath !== undefined) {
@@ -332,6 +380,7 @@ async function runHeadless(options: Options): Promise<void> {
     throw new UsageError(`${options.replayPath} is a snapshot: it reopens on the screen only (without --json or --snapshot)`);
   }
   const player = replay?.player;
+  const metrics = await listenForMetrics(options);
   if (player === undefined) preflight();
   const monitors = player?.monitors ?? options.monitors;
   const toWallClockMs = player?.toWallClockMs ?? monotonicToWallClockMs();
@@ -354,6 +403,7 @@ async function runHeadless(options: Options): Promise<void> {
       : undefined,
   });
   cgroupPath = (cgroupId) => engine.cgroupPath(cgroupId);
+  serveMetrics(metrics, engine);
   const { session } = engine;
   session.setFilters(eventFilter.kernelFilters);
   const hooks = userFacingHooks(session.report);
@@ -390,6 +440,7 @@ async function runHeadless(options: Options): Promise<void> {
     stopping = true;
     clearInterval(flushTimer);
     clearInterval(statsTimer);
+    await metrics?.close();
     await engine.stop();
     flush();
     const totals = engine.kindTotals();
@@ -447,6 +498,7 @@ async function runInteractive(options: Options): Promise<void> {
     throw new UsageError(`${options.replayPath} is a snapshot: reopening snapshots on the screen is not implemented yet`);
   }
   const player = replay?.player;
+  const metrics = await listenForMetrics(options);
   if (player === undefined) preflight();
   const engine = new Engine({
     monitors: player?.monitors ?? options.monitors.filter((monitor) => monitor !== 'files'),
@@ -461,6 +513,7 @@ async function runInteractive(options: Options): Promise<void> {
   if (filesWanted && !filesOnDemand) engine.session.setMonitor('files', true);
   const recorder = startRecording(options, engine, options.monitors);
   engine.start();
+  serveMetrics(metrics, engine);
   const controller = new EngineController(engine, {
     filesOnDemand,
     resolveCgroupId: resolveCgroupIdByPath,
@@ -479,6 +532,7 @@ async function runInteractive(options: Options): Promise<void> {
     instance.unmount();
     controller.dispose();
     try {
+      await metrics?.close();
       await engine.stop();
       recorder?.finish(engine.session.nowNs(), options.monitors.includes('cgroup') ? engine.session.readCgroupTraffic() : null);
     } finally {

@@ -4,7 +4,8 @@ import type { EventKindName } from './contract.ts';
 import type { KindTotals } from './engine.ts';
 import type { MonitorName } from './native.ts';
 
-const MONITOR_OF_KIND: Readonly<Partial<Record<EventKindName, MonitorName>>> = {
+/** The monitor whose programs emit each kernel record kind (cgroup traffic is counted in maps). */
+export const MONITOR_OF_KIND: Readonly<Partial<Record<EventKindName, MonitorName>>> = {
   exec: 'exec',
   exit: 'exec',
   file: 'files',
