@@ -86,6 +86,7 @@ const HELP = `
                         (docs/METRICS.md); HOST defaults to 127.0.0.1. Beside
                         the screen on a terminal; without one, or with --json
                         or --snapshot, clawtop runs headless until stopped
+                        (default: none)
     --duration SECONDS  stop after this many seconds (default: run until Ctrl-C)
     --ring-size SIZE    kernel ring buffer size, a power of two from 4K to 1G
                         (default: 8M)
