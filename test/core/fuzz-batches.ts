@@ -21,8 +21,11 @@ import { createDecodeStats, decodeEvent, walkBatch, type ClawtopEvent, type Deco
 import { AF_INET6, LITTLE_ENDIAN, buildRecord, concat, writeStruct, type Fields } from './records.ts';
 
 const HEADER = structMembers('event_header');
-const RECORD_KINDS = Object.keys(RECORD_STRUCT_BY_KIND).map(Number);
-const RECORD_SIZES = [...new Set(Object.values(RECORD_STRUCT_BY_KIND).map((struct) => STRUCT_LAYOUTS[struct].size))];
+const STRUCT_OF_KIND = new Map<number, StructName>(
+  Object.entries(RECORD_STRUCT_BY_KIND).map(([kind, struct]) => [Number(kind), struct]),
+);
+const RECORD_KINDS = [...STRUCT_OF_KIND.keys()];
+const RECORD_SIZES = [...new Set([...STRUCT_OF_KIND.values()].map((struct) => STRUCT_LAYOUTS[struct].size))];
 const MAX_RECORDS = 8;
 const MAX_RANDOM_BATCH = 2048;
 
@@ -53,7 +56,7 @@ function randomBytes(seed: number, length: number): Uint8Array {
 type Fill = 'zeros' | 'typical' | 'random';
 
 function validRecord(kind: number, fill: Fill, seed: number): Uint8Array {
-  const struct = RECORD_STRUCT_BY_KIND[kind]!;
+  const struct = STRUCT_OF_KIND.get(kind)!;
   if (fill !== 'random') return buildRecord(struct, fill === 'typical' ? (TYPICAL_FIELDS[struct] ?? {}) : {});
   // Anything at all behind a valid kind, version and size: strings without NUL or with
   // broken UTF-8, argument sizes beyond their array, unknown enum values.
@@ -216,7 +219,7 @@ export function checkFuzzCase({ batch, intactRecords, placement }: FuzzCase): De
   let expectedOffset = 0;
   for (const visit of visits) {
     assert.equal(visit.offset, expectedOffset, 'records are visited back to back from the start');
-    const struct = RECORD_STRUCT_BY_KIND[visit.kind];
+    const struct = STRUCT_OF_KIND.get(visit.kind);
     assert.ok(struct !== undefined, `visited kind ${visit.kind} is not in the contract`);
     assert.equal(visit.size, STRUCT_LAYOUTS[struct].size, 'a visited record has its kind\'s size');
     expectedOffset += visit.size;
