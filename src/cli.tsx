@@ -268,7 +268,7 @@ function openReplay(options: Options): Replay | undefined {
   try {
     return { kind: 'recording', player: new RecordingPlayer(parseRecording(path, data), { speed: options.speed }) };
   } catch (error) {
-    if (error instanceof RecordingError) fail(`failed to replay ${error.message}`, EXIT_RUNTIME_FAILURE);
+    if (error instanceof RecordingError) fail(error.message, EXIT_RUNTIME_FAILURE);
     throw error;
   }
 }

@@ -96,6 +96,8 @@ const LEADING_OPERATOR = /^(==|!=|>=|<=|!~|>|<|~)/;
 const SINGLE_EQUALS = /^([A-Za-z_][A-Za-z0-9_]*)\s*=/;
 const WHOLE_NUMBER = /^-?\d+$/;
 const FIELD_LIST = Object.keys(FILTER_FIELDS).join(', ');
+const PORT_FIELDS: ReadonlySet<FilterFieldName> = new Set(['port', 'sport', 'dport']);
+const MAX_PORT = 65535;
 
 const KERNEL_FILTER_OF_FIELD: Partial<Record<FilterFieldName, KernelFilter>> = {
   pid: 'filterTgid',
@@ -273,6 +275,10 @@ function parseFieldTerm<Row>(
   const number = WHOLE_NUMBER.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number)) {
     throw new FilterError(positions.value, `${name} needs a whole number, got "${value}"`);
+  }
+  if (PORT_FIELDS.has(name) && (number < 0 || number > MAX_PORT)) {
+    // A port that cannot exist is a typo, not a filter that quietly matches nothing.
+    throw new FilterError(positions.value, `${name} must be a port number from 0 to ${MAX_PORT}, got ${value}`);
   }
   const test = name === 'port' ? eitherPortTest(access, operator, number) : numberTest(access, name, operator, number);
   const kernelFilter = KERNEL_FILTER_OF_FIELD[name];

@@ -267,14 +267,13 @@ const PUSHDOWN: readonly {
     description: 'kernel: dport==443, port==443',
   },
   {
-    filter: 'port==70000, pid==-1, uid==4294967296',
+    filter: 'pid==-1, uid==4294967296',
     kernelFilters: [],
     terms: [
-      { text: 'port==70000', runsIn: 'user' },
       { text: 'pid==-1', runsIn: 'user' },
       { text: 'uid==4294967296', runsIn: 'user' },
     ],
-    description: 'user: port==70000, pid==-1, uid==4294967296',
+    description: 'user: pid==-1, uid==4294967296',
   },
   {
     filter: 'pid==4294967295, port==65535',
@@ -389,6 +388,10 @@ const INVALID: readonly (readonly [filter: string, position: number, message: st
   ['dport >= 1e3', 10, 'at 10: dport needs a whole number, got "1e3"'],
   ['exit==4.5', 7, 'at 7: exit needs a whole number, got "4.5"'],
   ['pid==99999999999999999999', 6, 'at 6: pid needs a whole number, got "99999999999999999999"'],
+  // A port that cannot exist is refused, whatever the operator, with the range.
+  ['dport==70000', 8, 'at 8: dport must be a port number from 0 to 65535, got 70000'],
+  ['port>65536', 6, 'at 6: port must be a port number from 0 to 65535, got 65536'],
+  ['comm==nc, sport<-1', 17, 'at 17: sport must be a port number from 0 to 65535, got -1'],
   ['path~[', 6, 'at 6: bad regex "[": Unterminated character class'],
   ['nginx, !a(', 9, 'at 9: bad regex "a(": Unterminated group'],
   ['argv!~*x', 7, 'at 7: bad regex "*x": Nothing to repeat'],

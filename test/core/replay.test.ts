@@ -103,13 +103,13 @@ const UNFIT: [name: string, edit: ((data: Buffer) => Buffer) | undefined, messag
   [
     'other-version.clawtop-rec',
     (data) => (data.writeUInt32LE(99, 8), data),
-    (path) => `failed to replay ${path} is a version 99 recording; this clawtop reads version ${RECORDING_VERSION}`,
+    (path) => `${path} is a version 99 recording; this clawtop reads version ${RECORDING_VERSION}`,
   ],
-  ['cut-header.clawtop-rec', (data) => data.subarray(0, 100), (path) => `failed to replay ${path} is truncated: its header is incomplete`],
+  ['cut-header.clawtop-rec', (data) => data.subarray(0, 100), (path) => `${path} is truncated: its header is incomplete`],
   [
     'corrupt.clawtop-rec',
     (data) => (data.writeUInt32LE(77, headerEnd(data)), data),
-    (path) => `failed to replay ${path} is corrupt: unknown record type 77 at byte ${headerEnd(readFileSync(SAMPLE))}`,
+    (path) => `${path} is corrupt: unknown record type 77 at byte ${headerEnd(readFileSync(SAMPLE))}`,
   ],
   ['not-a-recording.json', () => Buffer.from('{"hello":'), (path) => `failed to read snapshot ${path}: truncated JSON: it ends at line 1, column 10 (position 9) before the document is complete`],
 ];
