@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <cstdlib>
 
 #include "clawtop.h"
 #include "clawtop.skel.h"
@@ -50,39 +52,23 @@ Napi::Value BpfSession::Open(const Napi::CallbackInfo &info) {
   if (options.Get("log").IsFunction()) log_callback_ = Napi::Persistent(options.Get("log").As<Napi::Function>());
 
   features_.clear();
-  monitors_.clear();
   for (OptionalFeature feature : {OptionalFeature::kLsm, OptionalFeature::kFentry})
     features_.emplace_back(feature, ProbeFeature(feature));
-  ChooseHooks();
 
-  skeleton_ = clawtop_bpf__open();
+  failed_programs_.clear();
+  // Each program the kernel refuses takes its hook out and the object is loaded again
+  // without it; one attempt per program at most.
+  while (!OpenAndLoad(env)) {
+  }
   if (skeleton_ == nullptr) {
-    int error_number = errno;
-    ForwardLibbpfLog(env);
-    throw Napi::Error::New(env, FailureMessage("open BPF object", error_number));
-  }
-  bpf_map__set_max_entries(skeleton_->maps.events, ring_size_bytes_);
-  skeleton_->rodata->wakeup_watermark_bytes = ring_size_bytes_ / 16;
-  // Only the programs of the chosen hooks load: one that cannot would sink the whole object.
-  bpf_program *program;
-  bpf_object__for_each_program(program, skeleton_->obj) {
-    bool chosen = false;
-    for (const MonitorState &monitor : monitors_)
-      if (monitor.choice != nullptr)
-        for (const std::string &name : monitor.choice->programs) chosen |= name == bpf_program__name(program);
-    bpf_program__set_autoload(program, chosen);
-  }
-  int error = clawtop_bpf__load(skeleton_);
-  if (error != 0) {
-    ForwardLibbpfLog(env);
     CloseAll();
-    throw Napi::Error::New(env, FailureMessage("load BPF object", error));
+    throw Napi::Error::New(env, load_failure_);
   }
 
   const uint32_t zero = 0;
   runtime_settings settings = {};
   settings.self_tgid = self_tgid;
-  error = bpf_map__update_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
+  int error = bpf_map__update_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
                                sizeof(settings), BPF_ANY);
   if (error != 0) {
     CloseAll();
@@ -107,9 +93,111 @@ Napi::Value BpfSession::Open(const Napi::CallbackInfo &info) {
   return HookReport(env);
 }
 
+namespace {
+
+// libbpf says "prog 'NAME': failed to load: -ERRNO" for the program that sank a load.
+bool FindFailedProgram(const std::vector<std::string> &log, std::string &name, int &error_number) {
+  static const std::string kPrefix = "prog '";
+  static const std::string kFailed = "': failed to load: ";
+  for (const std::string &line : log) {
+    size_t start = line.find(kPrefix);
+    size_t failed = line.find(kFailed);
+    if (start == std::string::npos || failed == std::string::npos || failed < start) continue;
+    name = line.substr(start + kPrefix.size(), failed - start - kPrefix.size());
+    error_number = std::atoi(line.c_str() + failed + kFailed.size());
+    return true;
+  }
+  return false;
+}
+
+// The verifier's last word, when it said one short enough to quote.
+std::string LastLogLine(const char *log) {
+  std::string text(log);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  const size_t newline = text.rfind('\n');
+  std::string last = newline == std::string::npos ? text : text.substr(newline + 1);
+  return last.size() <= 160 ? last : "";
+}
+
+// Test hook (test/kernel/degrade.test.ts): CLAWTOP_TEST_FAIL_PROGRAM=NAME gives that program an
+// attach type its program type does not accept, so the kernel refuses it as it would refuse a
+// program this kernel cannot run. Never set outside tests; it only ever removes a hook.
+void BreakProgramForTest(bpf_object *object) {
+  const char *name = std::getenv("CLAWTOP_TEST_FAIL_PROGRAM");
+  if (name == nullptr || *name == '\0') return;
+  bpf_program *program = bpf_object__find_program_by_name(object, name);
+  if (program == nullptr || !bpf_program__autoload(program)) return;
+  bpf_program__set_expected_attach_type(program, BPF_CGROUP_SOCK_OPS);
+}
+
+}  // namespace
+
+// One attempt: open the object, choose its programs, load. Returns true when done (loaded, or
+// failed for good with load_failure_ set and skeleton_ null); false when a program was refused
+// and the caller should try again without it.
+bool BpfSession::OpenAndLoad(Napi::Env env) {
+  ChooseHooks();
+  skeleton_ = clawtop_bpf__open();
+  if (skeleton_ == nullptr) {
+    int error_number = errno;
+    ForwardLibbpfLog(env);
+    load_failure_ = FailureMessage("open BPF object", error_number);
+    return true;
+  }
+  bpf_map__set_max_entries(skeleton_->maps.events, ring_size_bytes_);
+  skeleton_->rodata->wakeup_watermark_bytes = ring_size_bytes_ / 16;
+  // Only the programs of the chosen hooks load: one that cannot would sink the whole object.
+  // The verifier writes into verifier_log_ only when a program fails (libbpf retries the
+  // failed load with logging on).
+  verifier_log_.assign(kVerifierLogBytes, '\0');
+  bpf_program *program;
+  bpf_object__for_each_program(program, skeleton_->obj) {
+    bool chosen = false;
+    for (const MonitorState &monitor : monitors_)
+      if (monitor.choice != nullptr)
+        for (const std::string &name : monitor.choice->programs) chosen |= name == bpf_program__name(program);
+    bpf_program__set_autoload(program, chosen);
+    if (chosen) bpf_program__set_log_buf(program, verifier_log_.data(), verifier_log_.size());
+  }
+  BreakProgramForTest(skeleton_->obj);
+  int error = clawtop_bpf__load(skeleton_);
+  if (error == 0) {
+    ForwardLibbpfLog(env);
+    std::vector<char>().swap(verifier_log_);  // libbpf reads it only while loading
+    return true;
+  }
+
+  std::vector<std::string> log = TakeLibbpfLog();
+  const std::string verifier_last_line = LastLogLine(verifier_log_.data());
+  if (!log_callback_.IsEmpty()) {
+    for (const std::string &line : log) log_callback_.Call({Napi::String::New(env, line)});
+    std::string verifier_log(verifier_log_.data());
+    size_t start = 0;
+    while (start < verifier_log.size()) {
+      size_t end = verifier_log.find('\n', start);
+      if (end == std::string::npos) end = verifier_log.size();
+      log_callback_.Call({Napi::String::New(env, "verifier: " + verifier_log.substr(start, end - start))});
+      start = end + 1;
+    }
+  }
+  clawtop_bpf__destroy(skeleton_);
+  skeleton_ = nullptr;
+  std::string name;
+  int error_number = 0;
+  if (!FindFailedProgram(log, name, error_number) || failed_programs_.count(name) != 0 || error_number == 0) {
+    load_failure_ = FailureMessage("load BPF object", error);
+    return true;
+  }
+  std::string reason = name + ": " + std::strerror(error_number < 0 ? -error_number : error_number);
+  if (!verifier_last_line.empty()) reason += " (verifier: " + verifier_last_line + ")";
+  failed_programs_[name] = reason;
+  return false;
+}
+
 void BpfSession::ChooseHooks() {
+  monitors_.clear();
   for (const MonitorHooks &hooks : MonitorTable()) {
-    MonitorState state{&hooks, nullptr, "", {}, ""};
+    MonitorState state{&hooks, nullptr, "", {}, "", ""};
     for (const HookChoice &choice : hooks.choices) {
       for (const auto &[feature, probe] : features_) {
         if (feature == choice.needs && !probe.available && state.fallback_reason.empty())
@@ -117,6 +205,13 @@ void BpfSession::ChooseHooks() {
       }
       bool available = true;
       for (const auto &[feature, probe] : features_) available &= feature != choice.needs || probe.available;
+      for (const std::string &name : choice.programs) {
+        auto failed = failed_programs_.find(name);
+        if (!available || failed == failed_programs_.end()) continue;
+        available = false;
+        state.load_error = choice.hook + " failed to load: " + failed->second;
+        if (state.fallback_reason.empty()) state.fallback_reason = state.load_error;
+      }
       if (available) {
         state.choice = &choice;
         break;
@@ -141,7 +236,9 @@ bool BpfSession::Attach(MonitorState &monitor) {
   if (!monitor.links.empty()) return true;
   monitor.attach_error.clear();
   if (monitor.choice == nullptr) {
-    monitor.attach_error = "no hook for " + monitor.hooks->monitor + " loads on this kernel";
+    monitor.attach_error = !monitor.load_error.empty()
+                               ? monitor.load_error
+                               : "no hook for " + monitor.hooks->monitor + " loads on this kernel";
     return false;
   }
   for (const std::string &name : monitor.choice->programs) {
@@ -337,7 +434,9 @@ Napi::Object BpfSession::HookReport(Napi::Env env) {
                       : monitor.choice == &monitor.hooks->choices.front() ? "preferred"
                                                                           : "fallback");
     entry.Set("attached", !monitor.links.empty());
-    const std::string &reason = !monitor.attach_error.empty() ? monitor.attach_error : monitor.fallback_reason;
+    const std::string &reason = !monitor.attach_error.empty()                           ? monitor.attach_error
+                                : monitor.choice == nullptr && !monitor.load_error.empty() ? monitor.load_error
+                                                                                           : monitor.fallback_reason;
     entry.Set("reason", reason.empty() ? env.Null() : Napi::String::New(env, reason));
     hooks.Set(hooks.Length(), entry);
   }

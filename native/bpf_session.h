@@ -3,6 +3,7 @@
 
 #include <napi.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
     std::string fallback_reason;
     std::vector<bpf_link *> links;
     std::string attach_error;
+    std::string load_error;  // why a hook of this monitor did not load, when one did not
   };
 
   Napi::Value Open(const Napi::CallbackInfo &info);
@@ -44,6 +46,7 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
 
   static bool IsCgroupProgram(const bpf_program *program);
   void ChooseHooks();
+  bool OpenAndLoad(Napi::Env env);
   bool Attach(MonitorState &monitor);
   void Detach(MonitorState &monitor);
   MonitorState *FindMonitor(const std::string &name);
@@ -62,6 +65,11 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   uint32_t ring_size_bytes_ = 0;
   int cgroup_root_fd_ = -1;
   std::string cgroup_root_error_;
+  // Programs the kernel refused, by name, with its reason: their hooks are not chosen again.
+  std::map<std::string, std::string> failed_programs_;
+  std::string load_failure_;  // why the object could not load at all
+  static constexpr size_t kVerifierLogBytes = 64 * 1024;
+  std::vector<char> verifier_log_;
 };
 
 }  // namespace clawtop

@@ -11,6 +11,7 @@ import {
   fchmodSync,
   fsyncSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -355,6 +356,44 @@ function syncDirectory(directory: string): void {
   }
 }
 
+/** The temp file of one write: `.<name>.<writer pid>.<random>.tmp`, next to the target. */
+export function snapshotTempPath(path: string, pid = process.pid): string {
+  return join(dirname(path), `.${basename(path)}.${pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function processIsGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return errorCode(error) === 'ESRCH'; // EPERM: alive, someone else's
+  }
+}
+
+/**
+ * A writer killed between creating its temp file and renaming it (SIGKILL, a power cut)
+ * cannot remove the temp file itself: the next write to the same target does, for every
+ * temp file whose writer process is gone. A temp file of a live writer is left alone: two
+ * clawtops may write the same target. Never fails: this is tidying, not the write.
+ */
+export function removeStaleSnapshotTemps(path: string): string[] {
+  const directory = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  const removed: string[] = [];
+  let names: string[] = [];
+  ignoreFailure(() => (names = readdirSync(directory)));
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = /^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length))?.[1];
+    if (pid === undefined || Number(pid) === process.pid || !processIsGone(Number(pid))) continue;
+    ignoreFailure(() => {
+      rmSync(join(directory, name));
+      removed.push(name);
+    });
+  }
+  return removed;
+}
+
 /**
  * Writes document to path so that path is always either the old file or the whole new one:
  * the text goes to a temp file in the same directory (a rename only replaces atomically
@@ -364,6 +403,8 @@ function syncDirectory(directory: string): void {
  * validated first, so clawtop never writes a file it would refuse to read back (a NaN,
  * which JSON would quietly turn into null, is caught here). On failure the temp file is
  * removed and an Error with one line `failed to write snapshot <path>: <reason>` thrown.
+ * A temp file left by a writer that was killed is removed by the next write (see
+ * removeStaleSnapshotTemps).
  */
 export function writeSnapshotFile(path: string, document: SnapshotDocument): void {
   const fail = (reason: string, cause?: unknown) =>
@@ -377,7 +418,8 @@ export function writeSnapshotFile(path: string, document: SnapshotDocument): voi
   }
 
   const directory = dirname(path);
-  const tempPath = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  removeStaleSnapshotTemps(path);
+  const tempPath = snapshotTempPath(path);
   let descriptor: number | undefined;
   let tempExists = false;
   try {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, test } from 'node:test';
 
 import {
   readSnapshotFile,
+  snapshotTempPath,
   validateSnapshot,
   writeSnapshotFile,
   type SnapshotDocument,
@@ -378,4 +380,30 @@ test('the example in docs/SNAPSHOT.md is a valid snapshot', () => {
   const example = /```json\n([\s\S]*?)```/.exec(page)?.[1];
   assert.ok(example !== undefined, 'docs/SNAPSHOT.md has a json example');
   assert.equal(validateSnapshot(JSON.parse(example)).host, 'build-7');
+});
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  const pid = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim();
+  return Number(pid);
+}
+
+// A writer killed by SIGKILL between creating its temp file and renaming it cannot clean up
+// (test/kernel/crash.test.ts kills clawtop mid-write): the next write to the target does.
+test('a write removes the temp files that dead writers left for the same target, and nothing else', () => {
+  const directory = freshDirectory();
+  const path = join(directory, 'snap.json');
+  const stale = snapshotTempPath(path, deadPid());
+  const live = snapshotTempPath(path, 1); // init never exits: its writer may still be writing
+  const otherTarget = snapshotTempPath(join(directory, 'other.json'), deadPid());
+  const notOurs = join(directory, '.snap.json.notes.tmp');
+  for (const file of [stale, live, otherTarget, notOurs]) writeFileSync(file, '{"half":', { mode: 0o600 });
+
+  writeSnapshotFile(path, DOCUMENT);
+  assert.deepEqual(
+    readdirSync(directory).sort(),
+    [live, otherTarget, notOurs, path].map((file) => basename(file)).sort(),
+    "only the dead writer's temp file of this target is gone",
+  );
+  assert.deepEqual(readSnapshotFile(path), DOCUMENT);
 });

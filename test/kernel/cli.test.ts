@@ -1,15 +1,22 @@
 // `clawtop --json` as a user runs it: a real process, real kernel, real output.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
 
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
+import {
+  CLAWTOP,
+  PROJECT,
+  leftLoadedAfter,
+  startClawtop as startRunningClawtop,
+  trackBpfObjects,
+  type BpfObjects,
+  type RunningClawtop,
+} from './process.ts';
 import { addonMissingReason } from './session.ts';
 import { temporaryDirectory, uniqueProgram, waitFor } from './workload.ts';
 
-const PROJECT = new URL('../..', import.meta.url).pathname;
-const CLAWTOP = ['--import', 'tsx', 'src/cli.tsx'];
 
 function prerequisiteMissing(t: TestContext): boolean {
   return kernelPrerequisiteMissing(
@@ -20,26 +27,20 @@ function prerequisiteMissing(t: TestContext): boolean {
   );
 }
 
-interface RunningClawtop {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
+interface TrackedClawtop extends RunningClawtop {
+  readonly objects: BpfObjects;
 }
 
-function startClawtop(t: TestContext, args: string[]): RunningClawtop {
-  const child = spawn(process.execPath, [...CLAWTOP, ...args], { cwd: PROJECT });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr };
+function startClawtop(t: TestContext, args: string[]): TrackedClawtop {
+  const clawtop = startRunningClawtop(t, args);
+  const tracker = trackBpfObjects(clawtop.child.pid!);
+  clawtop.child.on('exit', tracker.stop);
+  t.after(tracker.stop);
+  return { ...clawtop, objects: tracker.objects };
 }
 
 /** Runs the program until clawtop reports it: from then on, clawtop is watching. */
-async function waitUntilWatching(t: TestContext, clawtop: RunningClawtop): Promise<string> {
+async function waitUntilWatching(t: TestContext, clawtop: TrackedClawtop): Promise<string> {
   const program = uniqueProgram(temporaryDirectory(t), '/bin/true');
   const watching = await waitFor(
     () => {
@@ -53,17 +54,14 @@ async function waitUntilWatching(t: TestContext, clawtop: RunningClawtop): Promi
   return program.name;
 }
 
-/** The kernel frees programs shortly (an RCU grace period) after their last descriptor closes. */
-async function waitUntilNoneOfOursLoaded(): Promise<void> {
-  const released = await waitFor(() => ourProgramsLoaded().length === 0, 1000);
-  assert.ok(released, `still loaded after 1 s: ${ourProgramsLoaded().join(', ')}`);
-}
-
-function ourProgramsLoaded(): string[] {
-  const programs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as {
-    name?: string;
-  }[];
-  return programs.map((program) => program.name ?? '').filter((name) => name.startsWith('clawtop_'));
+/**
+ * The kernel frees programs shortly (an RCU grace period) after their last descriptor closes.
+ * Only this clawtop's programs and links count, read from its own descriptors while it ran:
+ * other clawtops may run on this machine at the same time.
+ */
+async function waitUntilNoneOfOursLoaded(objects: BpfObjects): Promise<void> {
+  const left = await leftLoadedAfter(objects, 1000);
+  assert.deepEqual(left, [], `still loaded after 1 s: ${left.join(', ')}`);
 }
 
 test('--json --duration streams one event per line and stops cleanly', async (t) => {
@@ -98,18 +96,18 @@ test('--json --duration streams one event per line and stops cleanly', async (t)
   assert.ok(events.some((event) => event.kind === 'exit' && event.comm === name));
   assert.ok(events.every((event) => !Number.isNaN(Date.parse(event.time))));
   assert.equal(events.filter((event) => event.tgid === clawtop.child.pid).length, 0, 'clawtop reported itself');
-  await waitUntilNoneOfOursLoaded();
+  await waitUntilNoneOfOursLoaded(clawtop.objects);
 });
 
 test('after kill -9, no program of ours stays loaded', async (t) => {
   if (prerequisiteMissing(t)) return;
   const clawtop = startClawtop(t, ['--json', '--monitors', 'exec']);
   await waitUntilWatching(t, clawtop);
-  assert.notDeepEqual(ourProgramsLoaded(), []);
+  assert.notEqual(clawtop.objects.programs.size, 0);
 
   clawtop.child.kill('SIGKILL');
   await once(clawtop.child, 'exit');
-  await waitUntilNoneOfOursLoaded();
+  await waitUntilNoneOfOursLoaded(clawtop.objects);
 });
 
 test('SIGTERM ends the stream with exit 0 and everything detached', async (t) => {
@@ -119,7 +117,7 @@ test('SIGTERM ends the stream with exit 0 and everything detached', async (t) =>
   clawtop.child.kill('SIGTERM');
   const [exitCode] = await once(clawtop.child, 'exit');
   assert.equal(exitCode, 0);
-  await waitUntilNoneOfOursLoaded();
+  await waitUntilNoneOfOursLoaded(clawtop.objects);
 });
 
 test('without privileges: one line that says what is missing, exit 1', (t) => {
@@ -182,5 +180,5 @@ test('--json with the default monitors attaches exec, files, net and cgroup, not
       ['syscalls', false, 'preferred'],
     ],
   );
-  await waitUntilNoneOfOursLoaded();
+  await waitUntilNoneOfOursLoaded(clawtop.objects);
 });
