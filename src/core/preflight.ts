@@ -1,7 +1,7 @@
 // What clawtop needs before it touches the kernel, each missing piece said in one line
 // with what to do about it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 
 const CAPABILITY_BITS = { CAP_NET_ADMIN: 12, CAP_SYS_ADMIN: 21, CAP_PERFMON: 38, CAP_BPF: 39 } as const;
 type CapabilityName = keyof typeof CAPABILITY_BITS;
@@ -42,7 +42,11 @@ const TRACEFS_PATHS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
 
 /** Tracepoint programs are attached by id from tracefs; mount it when it is missing. */
 export function ensureTracefs(): string | undefined {
-  if (TRACEFS_PATHS.some((path) => existsSync(`${path}/events`))) return undefined;
+  // stat, not access(2): access ignores capabilities, so a capabilities-only clawtop (no
+  // root) would see the 0700 tracefs as missing.
+  if (TRACEFS_PATHS.some((path) => statSync(`${path}/events`, { throwIfNoEntry: false }) !== undefined)) {
+    return undefined;
+  }
   try {
     execFileSync('mount', ['-t', 'tracefs', 'tracefs', TRACEFS_PATHS[0]!], { stdio: 'pipe' });
     return undefined;

@@ -8,6 +8,7 @@ import { test, type TestContext } from 'node:test';
 
 import { readSnapshotFile } from '../../src/core/snapshot-file.ts';
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from '../kernel/gate.ts';
+import { leftLoadedAfter, trackBpfObjects } from '../kernel/process.ts';
 import { addonMissingReason } from '../kernel/session.ts';
 import { temporaryDirectory, uniqueName, uniqueProgram, waitFor } from '../kernel/workload.ts';
 
@@ -26,9 +27,11 @@ function tmux(...args: string[]): string {
   return execFileSync('tmux', args, { encoding: 'utf8' });
 }
 
-function ourProgramsLoaded(): string[] {
-  const programs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { name?: string }[];
-  return programs.map((program) => program.name ?? '').filter((name) => name.startsWith('clawtop_'));
+/** The clawtop the tmux pane's shell runs: the shell's child. */
+function clawtopPidIn(session: string): number | undefined {
+  const shell = tmux('display-message', '-p', '-t', session, '#{pane_pid}').trim();
+  const children = readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim();
+  return children === '' ? undefined : Number(children.split(' ')[0]);
 }
 
 test.before(() => {
@@ -56,6 +59,11 @@ test('clawtop in a terminal: shows a new program, filters to it, writes a snapsh
   const keys = (...names: string[]) => tmux('send-keys', '-t', session, ...names);
 
   assert.ok(await waitFor(() => screen().includes('Processes'), 20_000, 100), `no header:\n${screen()}`);
+  // Its own programs and links, from its descriptors: other clawtops may run on this machine.
+  const pid = clawtopPidIn(session);
+  assert.ok(pid, 'no clawtop process under the tmux pane');
+  const tracked = trackBpfObjects(pid);
+  t.after(() => tracked.stop());
 
   // A program that stays running while the test looks for it.
   const program = uniqueProgram(directory, '/bin/sleep');
@@ -73,9 +81,12 @@ test('clawtop in a terminal: shows a new program, filters to it, writes a snapsh
 
   keys('W');
   const snapshotFile = () => readdirSync(directory).find((name) => /^clawtop-.*\.json$/.test(name));
-  assert.ok(await waitFor(() => snapshotFile() !== undefined, 5000, 100), `no snapshot written:\n${screen()}`);
+  const shown = () => {
+    const name = snapshotFile();
+    return name !== undefined && screen().includes(join(directory, name));
+  };
+  assert.ok(await waitFor(shown, 5000, 50), `no snapshot written, or its path not shown:\n${screen()}`);
   const path = join(directory, snapshotFile()!);
-  assert.ok(screen().includes(path), `the path is not shown:\n${screen()}`);
   assert.equal(statSync(path).mode & 0o777, 0o600);
   const snapshot = readSnapshotFile(path);
   assert.equal(snapshot.filter.text, `comm==${program.name}`);
@@ -87,5 +98,7 @@ test('clawtop in a terminal: shows a new program, filters to it, writes a snapsh
   keys('q');
   assert.ok(await waitFor(() => existsSync(exitFile), 10_000, 100), 'clawtop did not quit');
   assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');
-  assert.ok(await waitFor(() => ourProgramsLoaded().length === 0, 1000), `left loaded: ${ourProgramsLoaded().join(', ')}`);
+  tracked.stop();
+  assert.ok(tracked.objects.programs.size > 0, 'saw none of its programs');
+  assert.deepEqual(await leftLoadedAfter(tracked.objects, 1000), []);
 });
