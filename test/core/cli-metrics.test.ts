@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { exitOf } from '../kernel/workload.ts';
 
 const PROJECT = new URL('../..', import.meta.url).pathname;
 
@@ -14,7 +15,7 @@ async function clawtop(...args: string[]): Promise<{ status: number | null; stdo
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [status] = (await once(child, 'exit')) as [number | null];
+  const [status] = await exitOf(child);
   return { status, stdout, stderr };
 }
 

@@ -1,7 +1,6 @@
 // `clawtop --json` as a user runs it: a real process, real kernel, real output.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
 
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
@@ -15,7 +14,7 @@ import {
   type RunningClawtop,
 } from './process.ts';
 import { addonMissingReason } from './session.ts';
-import { temporaryDirectory, uniqueProgram, waitFor } from './workload.ts';
+import { temporaryDirectory, uniqueProgram, waitFor, exitOf } from './workload.ts';
 
 
 function prerequisiteMissing(t: TestContext): boolean {
@@ -68,7 +67,7 @@ test('--json --duration streams one event per line and stops cleanly', async (t)
   if (prerequisiteMissing(t)) return;
   const clawtop = startClawtop(t, ['--json', '--monitors', 'exec', '--duration', '3']);
   const name = await waitUntilWatching(t, clawtop);
-  const [exitCode] = await once(clawtop.child, 'exit');
+  const [exitCode] = await exitOf(clawtop.child);
 
   assert.equal(exitCode, 0);
   assert.equal(clawtop.stderr(), '');
@@ -106,7 +105,7 @@ test('after kill -9, no program of ours stays loaded', async (t) => {
   assert.notEqual(clawtop.objects.programs.size, 0);
 
   clawtop.child.kill('SIGKILL');
-  await once(clawtop.child, 'exit');
+  await exitOf(clawtop.child);
   await waitUntilNoneOfOursLoaded(clawtop.objects);
 });
 
@@ -115,7 +114,7 @@ test('SIGTERM ends the stream with exit 0 and everything detached', async (t) =>
   const clawtop = startClawtop(t, ['--json', '--monitors', 'exec']);
   await waitUntilWatching(t, clawtop);
   clawtop.child.kill('SIGTERM');
-  const [exitCode] = await once(clawtop.child, 'exit');
+  const [exitCode] = await exitOf(clawtop.child);
   assert.equal(exitCode, 0);
   await waitUntilNoneOfOursLoaded(clawtop.objects);
 });
@@ -162,7 +161,7 @@ test('--probe names the hook serving each monitor and why LSM is not used here',
 test('--json with the default monitors attaches exec, files, net and cgroup, not syscalls', async (t) => {
   if (prerequisiteMissing(t)) return;
   const clawtop = startClawtop(t, ['--json', '--duration', '1']);
-  const [exitCode] = await once(clawtop.child, 'exit');
+  const [exitCode] = await exitOf(clawtop.child);
   assert.equal(exitCode, 0, clawtop.stderr());
   assert.equal(clawtop.stderr(), '');
   const report = JSON.parse(clawtop.stdout().split('\n')[0]!) as {

@@ -4,7 +4,6 @@
 // descriptors (other engineers run clawtop on this machine at the same time).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, readdirSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -14,7 +13,7 @@ import { readSnapshotFile } from '../../src/core/snapshot-file.ts';
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
 import { leftLoadedAfter, PROJECT, startClawtop, trackBpfObjects, type RunningClawtop } from './process.ts';
 import { addonMissingReason } from './session.ts';
-import { temporaryDirectory, uniqueName, waitFor } from './workload.ts';
+import { temporaryDirectory, uniqueName, waitFor, exitOf } from './workload.ts';
 
 function prerequisiteMissing(t: TestContext, ...more: string[]): boolean {
   return kernelPrerequisiteMissing(
@@ -89,7 +88,7 @@ async function killAt(moment: Moment, clawtop: RunningClawtop, programsSeen: () 
         }),
       );
       child.kill('SIGTERM');
-      const outcome = await Promise.race([tempSeen, once(child, 'exit').then(() => 'exited before')]);
+      const outcome = await Promise.race([tempSeen, exitOf(child).then(() => 'exited before')]);
       watcher.close();
       return `SIGKILL when ${outcome} appeared`;
     }
@@ -122,8 +121,8 @@ test('SIGKILL at 10 random moments: its programs and links gone within 1 s, the 
     const clawtop = startClawtop(t, ['--json', '--snapshot', target, '--monitors', 'exec,files,net,cgroup']);
     const tracker = trackBpfObjects(clawtop.child.pid!, 2);
     const how = await killAt(moment, clawtop, () => tracker.objects.programs.size, directory, random);
-    await once(clawtop.child, 'exit').catch(() => undefined);
-    if (clawtop.child.exitCode === null && clawtop.child.signalCode === null) await once(clawtop.child, 'exit');
+    // killAt may have seen it exit already: a second once('exit') would wait forever.
+    if (clawtop.child.exitCode === null && clawtop.child.signalCode === null) await exitOf(clawtop.child);
     tracker.stop();
     killedPids.push(clawtop.child.pid!);
 
@@ -148,7 +147,7 @@ test('SIGKILL at 10 random moments: its programs and links gone within 1 s, the 
 
   // One clean run writes the same target: the document is whole, and no temp file of a killed writer is left.
   const clean = startClawtop(t, ['--snapshot', target, '--monitors', 'exec', '--duration', '1']);
-  const [exitCode] = await once(clean.child, 'exit');
+  const [exitCode] = await exitOf(clean.child);
   assert.equal(exitCode, 0, clean.stderr());
   readSnapshotFile(target);
   assert.deepEqual(tempFiles(), [], `seed ${seed}: temp files left after a clean write`);
@@ -167,7 +166,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     tracker.stop();
     assert.ok(tracker.objects.links.size > 0, 'no link seen');
     clawtop.child.kill(signal);
-    const [exitCode] = await once(clawtop.child, 'exit');
+    const [exitCode] = await exitOf(clawtop.child);
     assert.equal(exitCode, 0, clawtop.stderr());
     assert.equal(clawtop.stderr(), '');
     assert.match(clawtop.stdout().trimEnd().split('\n').at(-1)!, /"kind":"summary"/);

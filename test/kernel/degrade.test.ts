@@ -3,13 +3,12 @@
 // (Unprivileged: test/kernel/cli.test.ts. No BTF: test/core/preflight.test.ts.)
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
 
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
 import { CLAWTOP, PROJECT, startClawtop } from './process.ts';
 import { addonMissingReason } from './session.ts';
-import { temporaryDirectory, uniqueProgram, waitFor } from './workload.ts';
+import { temporaryDirectory, uniqueProgram, waitFor, exitOf } from './workload.ts';
 
 function prerequisiteMissing(t: TestContext): boolean {
   return kernelPrerequisiteMissing(
@@ -48,7 +47,7 @@ test('a program the kernel refuses: its monitor is unavailable with the kernel\'
   );
   assert.ok(seen, `exec did not report ${program.name}; stderr: ${clawtop.stderr()}`);
   clawtop.child.kill('SIGTERM');
-  const [exitCode] = await once(clawtop.child, 'exit');
+  const [exitCode] = await exitOf(clawtop.child);
   assert.equal(exitCode, 0, clawtop.stderr());
 
   const hooks = hooksLine(clawtop.stdout());

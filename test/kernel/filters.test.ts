@@ -1,7 +1,6 @@
 // In-kernel filters of the runtime settings map: filtered-out events are never emitted.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -9,7 +8,7 @@ import type { ExecEvent } from '../../src/core/decode.ts';
 import { KernelSession } from '../../src/core/native.ts';
 import { kernelPrerequisiteMissing, notRootReason } from './gate.ts';
 import { addonMissingReason, watchEvents } from './session.ts';
-import { temporaryDirectory, uniqueProgram, waitFor } from './workload.ts';
+import { temporaryDirectory, uniqueProgram, waitFor, exitOf } from './workload.ts';
 
 const NOBODY = 65534;
 
@@ -69,7 +68,7 @@ test('the pid filter lets only that process’s events through', async (t) => {
   session.setFilter('filterTgid', shell.pid!);
   spawnSync(other.path);
   shell.stdin.end('go\n');
-  await once(shell, 'exit');
+  await exitOf(shell);
   await waitFor(() => execs.length >= 1, 5000);
   await sleep(100);
   assert.deepEqual(

@@ -4,7 +4,6 @@
 // says activity may be missing.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -13,7 +12,7 @@ import { EventKind, STRUCT_LAYOUTS } from '../../src/core/contract.ts';
 import { readSnapshotFile, type SnapshotDocument } from '../../src/core/snapshot-file.ts';
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
 import { addonMissingReason } from './session.ts';
-import { temporaryDirectory, uniqueName, waitFor } from './workload.ts';
+import { temporaryDirectory, uniqueName, waitFor, exitOf } from './workload.ts';
 
 const PROJECT = new URL('../..', import.meta.url).pathname;
 const CLAWTOP = ['--import', 'tsx', 'src/cli.tsx'];
@@ -60,7 +59,7 @@ function startStorm(t: TestContext, directory: string): Storm {
   return {
     child,
     run: async () => {
-      const exited = once(child, 'exit');
+      const exited = exitOf(child);
       child.stdin!.write('go\n');
       const [exitCode] = await exited;
       assert.equal(exitCode, 0, 'the storm ran');
@@ -93,7 +92,7 @@ async function waitUntilAttached(clawtop: RunningClawtop): Promise<void> {
 }
 
 async function stopClawtop(clawtop: RunningClawtop): Promise<void> {
-  const exited = once(clawtop.child, 'exit');
+  const exited = exitOf(clawtop.child);
   clawtop.child.kill('SIGTERM');
   const [exitCode] = await exited;
   assert.equal(exitCode, 0, clawtop.stderr());

@@ -10,7 +10,7 @@ import type { NetEvent } from '../../src/core/decode.ts';
 import type { KernelSession } from '../../src/core/native.ts';
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
 import { addonMissingReason, watchEvents } from './session.ts';
-import { temporaryDirectory, uniqueProgram, waitFor } from './workload.ts';
+import { temporaryDirectory, uniqueProgram, waitFor, exitOf } from './workload.ts';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -90,13 +90,13 @@ function peers(t: TestContext): Peers {
       t.after(async () => {
         if (child.exitCode === null && child.signalCode === null) {
           child.kill('SIGKILL');
-          await once(child, 'exit');
+          await exitOf(child);
         }
       });
       const lines = createInterface({ input: child.stdout });
       const [line] = (await Promise.race([
         once(lines, 'line'),
-        once(child, 'exit').then(() => assert.fail('the server exited before binding its ports')),
+        exitOf(child).then(() => assert.fail('the server exited before binding its ports')),
       ])) as [string];
       lines.close();
       return { pid: child.pid!, ...(JSON.parse(line) as Omit<Server, 'pid'>) };

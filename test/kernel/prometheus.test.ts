@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findCgroup2Root } from '../../src/core/cgroups.ts';
 import { kernelPrerequisiteMissing, notRootReason } from './gate.ts';
 import { addonMissingReason } from './session.ts';
-import { MIB, countingListener, sendMebibyteFromCgroup, temporaryCgroup } from './workload.ts';
+import { MIB, countingListener, sendMebibyteFromCgroup, temporaryCgroup, exitOf } from './workload.ts';
 
 const PROJECT = new URL('../..', import.meta.url).pathname;
 const CLAWTOP = ['--import', 'tsx', 'src/cli.tsx'];
@@ -53,7 +53,7 @@ function startProcess(t: TestContext, command: string, args: string[]): { child:
 
 async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
+  const exited = exitOf(child);
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
@@ -158,9 +158,9 @@ test('Prometheus scrapes clawtop --metrics and finds the 1 MiB a cgroup of the t
 
   // SIGTERM is a normal end for the headless exporter: it exits 0 and the port is free again.
   await stopProcess(prometheus.child);
-  const exited = once(clawtop.child, 'exit');
+  const exited = exitOf(clawtop.child);
   clawtop.child.kill('SIGTERM');
-  const [exitCode] = (await exited) as [number | null];
+  const [exitCode] = await exited;
   assert.equal(exitCode, 0, `clawtop: ${clawtop.output()}`);
   await assert.rejects(fetch(metricsUrl), 'the metrics port is closed');
 });

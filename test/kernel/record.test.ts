@@ -22,6 +22,7 @@ import {
   uniqueName,
   uniqueProgram,
   waitFor,
+  exitOf,
 } from './workload.ts';
 
 const PROJECT = new URL('../..', import.meta.url).pathname;
@@ -93,7 +94,7 @@ test('a recording replayed by an unprivileged user gives the tables the live run
   for (let attempt = 0; attempt < CONNECTS; attempt++) await connectAndClose(connectListener.port);
   await sendMebibyteFromCgroup(cgroup, trafficListener.port);
   assert.ok(await waitFor(() => trafficListener.received() === MIB, 5000));
-  const [exitCode] = (await once(clawtop, 'exit')) as [number | null];
+  const [exitCode] = await exitOf(clawtop);
   assert.equal(exitCode, 0, stderr);
   assert.equal(statSync(recording).mode & 0o777, 0o600);
 

@@ -20,6 +20,7 @@ import {
   uniqueName,
   uniqueProgram,
   waitFor,
+  exitOf,
 } from './workload.ts';
 
 const PROJECT = new URL('../..', import.meta.url).pathname;
@@ -74,7 +75,7 @@ test('a snapshot holds exactly the execs, opens, connects and cgroup traffic the
   await sendMebibyteFromCgroup(cgroup, trafficListener.port);
   assert.ok(await waitFor(() => trafficListener.received() === MIB, 5000));
 
-  const [exitCode] = (await once(clawtop, 'exit')) as [number | null];
+  const [exitCode] = await exitOf(clawtop);
   assert.equal(exitCode, 0, stderr);
   assert.equal(statSync(output).mode & 0o777, 0o600);
   const snapshot = readSnapshotFile(output);

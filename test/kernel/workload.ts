@@ -64,7 +64,7 @@ export function temporaryCgroup(t: TestContext, root: string): { path: string; i
     for (const member of members) {
       if (member.exitCode === null && member.signalCode === null) {
         member.kill('SIGKILL');
-        await once(member, 'exit');
+        await exitOf(member);
       }
     }
     await waitFor(() => readFileSync(join(path, 'cgroup.procs'), 'utf8').trim() === '', 5000);
@@ -101,6 +101,15 @@ export async function sendMebibyteFromCgroup(cgroup: { path: string; members: Ch
   await once(sender, 'spawn');
   writeFileSync(join(cgroup.path, 'cgroup.procs'), String(sender.pid));
   sender.stdin!.end('go');
-  const [exitCode] = (await once(sender, 'exit')) as [number | null];
+  const [exitCode] = await exitOf(sender);
   assert.equal(exitCode, 0, 'the sender failed');
+}
+
+/**
+ * The child's exit: at once if it has already exited, where once(child, 'exit') would wait
+ * for an event that already came.
+ */
+export function exitOf(child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve([child.exitCode, child.signalCode]);
+  return once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
 }
