@@ -2,6 +2,7 @@
 // versioned snapshot document (src/core/snapshot-file.ts writes and reads it).
 import { hostname, release, uptime } from 'node:os';
 
+import type { Alert } from './alerts.ts';
 import type { KindTotals } from './engine.ts';
 import type { CompiledFilter } from './filter.ts';
 import { compileFilter } from './filter.ts';
@@ -48,6 +49,14 @@ export interface PaneFilters {
   readonly alerts: CompiledFilter<ModelSnapshot['alerts'][number]>;
 }
 
+/**
+ * Lost events are about clawtop, not about any row a filter selects: a filter never hides
+ * that what is shown may be incomplete.
+ */
+function keepingLossAlerts(filter: CompiledFilter<Alert>): CompiledFilter<Alert> {
+  return { ...filter, matches: (alert) => alert.source === 'loss' || filter.matches(alert) };
+}
+
 /** Throws FilterError, with the position, for a bad filter. */
 export function compilePaneFilters(
   text: string,
@@ -61,7 +70,7 @@ export function compilePaneFilters(
     files: compileFilter(text, fileFilterAccess, options),
     connections: compileFilter(text, connectionFilterAccess, options),
     cgroups: compileFilter(text, cgroupFilterAccess, options),
-    alerts: compileFilter(text, alertFilterAccess, options),
+    alerts: keepingLossAlerts(compileFilter(text, alertFilterAccess, options)),
   };
 }
 

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { ExecEvent, ExitEvent, FileEvent, NetEvent } from '../../src/core/decode.ts';
 import { Model } from '../../src/core/model.ts';
 import { SnapshotPublisher } from '../../src/core/publisher.ts';
+import { compilePaneFilters } from '../../src/core/snapshot-document.ts';
 
 const common = { tid: 0, ppid: 1, uid: 0, cgroupId: 1 };
 
@@ -214,4 +215,16 @@ test('publishing: at most 30 times a second, only on change; a pause freezes wha
     [1, 2],
   );
   assert.deepEqual(published, [100, 134, 600]);
+});
+
+test('a filter never hides that events were lost', () => {
+  const model = new Model();
+  model.ingest(exec(50, 'make', 1), 1);
+  model.tick(2e9, 7);
+  const filters = compilePaneFilters('pid==50');
+  const alerts = model.snapshot(2_000).alerts.filter((alert) => filters.alerts.matches(alert));
+  assert.deepEqual(
+    alerts.map((alert) => [alert.source, alert.observed]),
+    [['loss', 7]],
+  );
 });
