@@ -18,6 +18,37 @@
 
 namespace clawtop {
 
+namespace {
+
+// One field of the runtime settings; off switches a filter off. False for an unknown name.
+bool ApplySetting(runtime_settings &settings, const std::string &name, bool off, double value) {
+  auto set_filter = [&](uint16_t bit) {
+    settings.active_filters = off ? settings.active_filters & ~bit : settings.active_filters | bit;
+  };
+  if (name == "selfTgid") {
+    settings.self_tgid = static_cast<uint32_t>(value);
+  } else if (name == "benchTgid") {
+    settings.bench_tgid = static_cast<uint32_t>(value);
+  } else if (name == "filterTgid") {
+    settings.filter_tgid = static_cast<uint32_t>(value);
+    set_filter(FILTER_PID);
+  } else if (name == "filterUid") {
+    settings.filter_uid = static_cast<uint32_t>(value);
+    set_filter(FILTER_UID);
+  } else if (name == "filterCgroupId") {
+    settings.filter_cgroup_id = static_cast<uint64_t>(value);
+    set_filter(FILTER_CGROUP);
+  } else if (name == "filterPort") {
+    settings.filter_port = static_cast<uint16_t>(value);
+    set_filter(FILTER_PORT);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Napi::Function BpfSession::Define(Napi::Env env) {
   return DefineClass(env, "BpfSession",
                      {
@@ -68,6 +99,16 @@ Napi::Value BpfSession::Open(const Napi::CallbackInfo &info) {
   const uint32_t zero = 0;
   runtime_settings settings = {};
   settings.self_tgid = self_tgid;
+  // Filters are in place before any monitor attaches: no event they reject is ever emitted.
+  Napi::Value filters = options.Get("filters");
+  if (filters.IsArray()) {
+    Napi::Array list = filters.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Object filter = list.Get(i).As<Napi::Object>();
+      ApplySetting(settings, filter.Get("name").As<Napi::String>().Utf8Value(), false,
+                   filter.Get("value").As<Napi::Number>().DoubleValue());
+    }
+  }
   int error = bpf_map__update_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
                                sizeof(settings), BPF_ANY);
   if (error != 0) {
@@ -284,6 +325,7 @@ Napi::Value BpfSession::SetMonitor(const Napi::CallbackInfo &info) {
   return HookReport(env);
 }
 
+
 // setSetting(name, value): one field of the runtime_settings map; for a filter, null
 // switches it off.
 Napi::Value BpfSession::SetSetting(const Napi::CallbackInfo &info) {
@@ -297,26 +339,7 @@ Napi::Value BpfSession::SetSetting(const Napi::CallbackInfo &info) {
   int error = bpf_map__lookup_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
                                    sizeof(settings), 0);
   if (error != 0) throw Napi::Error::New(env, FailureMessage("read runtime settings", error));
-  auto set_filter = [&](uint16_t bit) {
-    settings.active_filters = off ? settings.active_filters & ~bit : settings.active_filters | bit;
-  };
-  if (name == "selfTgid") {
-    settings.self_tgid = static_cast<uint32_t>(value);
-  } else if (name == "benchTgid") {
-    settings.bench_tgid = static_cast<uint32_t>(value);
-  } else if (name == "filterTgid") {
-    settings.filter_tgid = static_cast<uint32_t>(value);
-    set_filter(FILTER_PID);
-  } else if (name == "filterUid") {
-    settings.filter_uid = static_cast<uint32_t>(value);
-    set_filter(FILTER_UID);
-  } else if (name == "filterCgroupId") {
-    settings.filter_cgroup_id = static_cast<uint64_t>(value);
-    set_filter(FILTER_CGROUP);
-  } else if (name == "filterPort") {
-    settings.filter_port = static_cast<uint16_t>(value);
-    set_filter(FILTER_PORT);
-  } else {
+  if (!ApplySetting(settings, name, off, value)) {
     throw Napi::Error::New(env, "failed to write runtime setting " + name + ": no such setting");
   }
   error = bpf_map__update_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,

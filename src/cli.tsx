@@ -397,6 +397,7 @@ async function runHeadless(options: Options): Promise<void> {
     log: verboseLog(options),
     cgroupThresholds: thresholds,
     source: player,
+    kernelFilters: eventFilter.kernelFilters,
     onEvent: options.json
       ? (event) => {
           if (eventFilter.matches(event)) pending += formatEvent(event);
@@ -406,7 +407,6 @@ async function runHeadless(options: Options): Promise<void> {
   cgroupPath = (cgroupId) => engine.cgroupPath(cgroupId);
   serveMetrics(metrics, engine);
   const { session } = engine;
-  session.setFilters(eventFilter.kernelFilters);
   const hooks = userFacingHooks(session.report);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'hooks', ...hooks })}\n`);

@@ -6,7 +6,7 @@ import { BENCH_RECORD_KIND, EVENT_KIND_NAMES, type EventKindName } from './contr
 import { createDecodeStats, decodeEvent, walkBatch, type ClawtopEvent, type DecodeStats } from './decode.ts';
 import { LiveSource, type EventSource } from './event-source.ts';
 import { Model } from './model.ts';
-import type { CgroupTrafficTotals, KernelCounters, MonitorName } from './native.ts';
+import type { CgroupTrafficTotals, KernelCounters, KernelFilterSetting, MonitorName } from './native.ts';
 import type { ProcessInfo } from './procinfo.ts';
 import { SnapshotPublisher } from './publisher.ts';
 
@@ -50,6 +50,8 @@ export interface EngineOptions {
   readonly cgroupThresholds?: readonly { readonly cgroupId: number; readonly bytesPerSecond: number }[];
   /** Where events come from; the kernel (a LiveSource of these monitors) by default. */
   readonly source?: EventSource;
+  /** Set in the kernel before the monitors attach. */
+  readonly kernelFilters?: readonly KernelFilterSetting[];
 }
 
 export class Engine {
@@ -70,7 +72,13 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.session =
-      options.source ?? new LiveSource({ ringSizeBytes: options.ringSizeBytes, monitors: options.monitors, log: options.log });
+      options.source ??
+      new LiveSource({
+        ringSizeBytes: options.ringSizeBytes,
+        monitors: options.monitors,
+        kernelFilters: options.kernelFilters,
+        log: options.log,
+      });
     const source = this.session;
     this.startedNs = source.nowNs();
     const cgroupPath = (cgroupId: number) => source.cgroupPath(cgroupId);

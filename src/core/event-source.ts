@@ -70,6 +70,7 @@ export interface LiveSourceOptions {
   readonly monitors: readonly MonitorName[];
   readonly ringSizeBytes: number;
   readonly log?: (line: string) => void;
+  readonly kernelFilters?: readonly KernelFilterSetting[];
 }
 
 /** The kernel as a source: a KernelSession, this host's /proc, cgroupfs and users, a 1 s timer. */
@@ -84,7 +85,12 @@ export class LiveSource implements EventSource {
   constructor(options: LiveSourceOptions) {
     const cgroupRoot = findCgroup2Root();
     this.cgroupPaths = cgroupRoot === undefined ? undefined : new CgroupPathResolver(cgroupRoot);
-    this.session = new KernelSession({ ringSizeBytes: options.ringSizeBytes, monitors: options.monitors, log: options.log });
+    this.session = new KernelSession({
+      ringSizeBytes: options.ringSizeBytes,
+      monitors: options.monitors,
+      kernelFilters: options.kernelFilters,
+      log: options.log,
+    });
     this.host = { host: hostname(), kernel: release(), bootTimeWallMs: Date.now() - monotonicNowNs() / 1e6 };
   }
 

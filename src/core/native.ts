@@ -73,6 +73,7 @@ interface NativeBpfSession {
     ringSizeBytes: number;
     selfTgid: number;
     cgroupRoot: string;
+    filters: readonly KernelFilterSetting[];
     monitors: readonly ProgramSetName[];
     log?: (line: string) => void;
   }): HookReport;
@@ -120,6 +121,8 @@ export interface KernelSessionOptions {
   readonly selfTgid?: number;
   /** Where cgroup programs attach; the mounted cgroup v2 root by default. */
   readonly cgroupRoot?: string;
+  /** In the kernel before any monitor attaches, so no event they reject is ever emitted. */
+  readonly kernelFilters?: readonly KernelFilterSetting[];
   readonly log?: (line: string) => void;
 }
 
@@ -144,6 +147,7 @@ export class KernelSession {
       ringSizeBytes,
       selfTgid: options.selfTgid ?? process.pid,
       cgroupRoot: options.cgroupRoot ?? findCgroup2Root() ?? '',
+      filters: options.kernelFilters ?? [],
       monitors: options.monitors,
       log: options.log,
     });
