@@ -3,8 +3,6 @@
 // the HTTP endpoint.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 
 import type { ExecEvent, NetEvent } from '../../src/core/decode.ts';
@@ -18,6 +16,7 @@ import {
 } from '../../src/core/metrics.ts';
 import { Model } from '../../src/core/model.ts';
 import type { HookStatus } from '../../src/core/native.ts';
+import { freePort } from '../kernel/workload.ts';
 
 const common = { tid: 0, ppid: 1, uid: 0 };
 const CGROUP_PATHS = new Map([
@@ -231,10 +230,3 @@ test('the endpoint: 503 until served, then the text at /metrics, 404 elsewhere, 
   await again.close();
 });
 
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}

@@ -10,7 +10,7 @@ import { CgroupPathResolver, findCgroup2Root } from '../../src/core/cgroups.ts';
 import { KernelSession, type CgroupTrafficTotals } from '../../src/core/native.ts';
 import { kernelPrerequisiteMissing, notRootReason } from './gate.ts';
 import { addonMissingReason } from './session.ts';
-import { MIB, countingListener, sendMebibyteFromCgroup, temporaryCgroup, waitFor } from './workload.ts';
+import { MIB, cgroupV2MissingReason, countingListener, sendMebibyteFromCgroup, temporaryCgroup, waitFor } from './workload.ts';
 
 const SAMPLE_INTERVAL_MS = 250;
 /** Far above the acknowledgements coming back, far below 1 MiB in one or two windows. */
@@ -21,7 +21,7 @@ function prerequisiteMissing(t: TestContext): boolean {
     t,
     notRootReason() ??
       addonMissingReason() ??
-      (findCgroup2Root() === undefined ? 'no cgroup v2 hierarchy is mounted' : undefined),
+      cgroupV2MissingReason(),
   );
 }
 

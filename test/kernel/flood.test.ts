@@ -11,11 +11,10 @@ import { test, type TestContext } from 'node:test';
 import { EventKind, STRUCT_LAYOUTS } from '../../src/core/contract.ts';
 import { readSnapshotFile, type SnapshotDocument } from '../../src/core/snapshot-file.ts';
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
+import { startClawtop, waitUntilAttached, type RunningClawtop } from './process.ts';
 import { addonMissingReason } from './session.ts';
 import { temporaryDirectory, uniqueName, waitFor, exitOf } from './workload.ts';
 
-const PROJECT = new URL('../..', import.meta.url).pathname;
-const CLAWTOP = ['--import', 'tsx', 'src/cli.tsx'];
 /** 8 KiB holds about 23 file records: a storm overflows it between two reads. */
 const RING_SIZE = '8K';
 /** Each ring buffer record has an 8-byte header of the kernel's before clawtop's record. */
@@ -65,30 +64,6 @@ function startStorm(t: TestContext, directory: string): Storm {
       assert.equal(exitCode, 0, 'the storm ran');
     },
   };
-}
-
-interface RunningClawtop {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-}
-
-function startClawtop(t: TestContext, args: string[]): RunningClawtop {
-  const child = spawn(process.execPath, [...CLAWTOP, ...args], { cwd: PROJECT });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr };
-}
-
-/** The hooks line is written once the monitors are attached and the filters set. */
-async function waitUntilAttached(clawtop: RunningClawtop): Promise<void> {
-  const attached = await waitFor(() => clawtop.stdout().includes('"kind":"hooks"'), 15_000);
-  assert.ok(attached, `clawtop never reported its hooks; stderr: ${clawtop.stderr()}`);
 }
 
 async function stopClawtop(clawtop: RunningClawtop): Promise<void> {

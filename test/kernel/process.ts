@@ -1,6 +1,7 @@
 // clawtop as a real process for a kernel test: start it, see which BPF programs and links
 // it holds (from its own file descriptors, never from what else is loaded on the machine),
 // and check they are gone once it is.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { TestContext } from 'node:test';
@@ -26,6 +27,12 @@ export function startClawtop(t: TestContext, args: readonly string[], env: NodeJ
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   return { child, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** The hooks line is written once the monitors are attached and the filters set. */
+export async function waitUntilAttached(clawtop: RunningClawtop): Promise<void> {
+  const attached = await waitFor(() => clawtop.stdout().includes('"kind":"hooks"'), 15_000);
+  assert.ok(attached, `clawtop never reported its hooks; stderr: ${clawtop.stderr()}`);
 }
 
 export interface BpfObjects {

@@ -2,9 +2,7 @@
 // own sends 1 MiB, and Prometheus's query API must show that cgroup's traffic by its path.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -12,11 +10,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { findCgroup2Root } from '../../src/core/cgroups.ts';
 import { kernelPrerequisiteMissing, notRootReason } from './gate.ts';
+import { CLAWTOP, PROJECT } from './process.ts';
 import { addonMissingReason } from './session.ts';
-import { MIB, countingListener, sendMebibyteFromCgroup, temporaryCgroup, exitOf } from './workload.ts';
+import {
+  MIB,
+  cgroupV2MissingReason,
+  countingListener,
+  exitOf,
+  freePort,
+  sendMebibyteFromCgroup,
+  temporaryCgroup,
+} from './workload.ts';
 
-const PROJECT = new URL('../..', import.meta.url).pathname;
-const CLAWTOP = ['--import', 'tsx', 'src/cli.tsx'];
 
 function missingProgram(name: string): string | undefined {
   return spawnSync(name, ['--version']).error ? `${name} not found: run scripts/setup.sh (Debian package prometheus)` : undefined;
@@ -27,18 +32,10 @@ function prerequisiteMissing(t: TestContext): boolean {
     t,
     notRootReason() ??
       addonMissingReason() ??
-      (findCgroup2Root() === undefined ? 'no cgroup v2 hierarchy is mounted' : undefined) ??
+      cgroupV2MissingReason() ??
       missingProgram('prometheus') ??
       missingProgram('promtool'),
   );
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** A process of the test's, ended by its pid when the test ends (SIGTERM, then SIGKILL). */

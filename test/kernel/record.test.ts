@@ -2,49 +2,23 @@
 // replayed tables hold what the live ones held, the cgroup traffic and its path included
 // (read on a timer live, not from the ring), after the cgroup itself is gone.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { chownSync, closeSync, openSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { chownSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 
-import { findCgroup2Root } from '../../src/core/cgroups.ts';
 import { readSnapshotFile, type SnapshotDocument } from '../../src/core/snapshot-file.ts';
 import { kernelPrerequisiteMissing, notRootReason } from './gate.ts';
+import { PROJECT, startClawtop, waitUntilAttached } from './process.ts';
 import { addonMissingReason } from './session.ts';
-import {
-  MIB,
-  countingListener,
-  sendMebibyteFromCgroup,
-  temporaryCgroup,
-  temporaryDirectory,
-  uniqueName,
-  uniqueProgram,
-  waitFor,
-  exitOf,
-} from './workload.ts';
+import { MIB, cgroupV2MissingReason, exitOf, prepareKnownWorkload, temporaryDirectory } from './workload.ts';
 
-const PROJECT = new URL('../..', import.meta.url).pathname;
 const NOBODY = 65534;
-const EXECS = 20;
-const OPENS = 100;
-const CONNECTS = 5;
+const COUNTS = { execs: 20, opens: 100, connects: 5 };
 const DURATION_SECONDS = 8;
 
 function prerequisiteMissing(t: TestContext): boolean {
-  return kernelPrerequisiteMissing(
-    t,
-    notRootReason() ??
-      addonMissingReason() ??
-      (findCgroup2Root() === undefined ? 'no cgroup v2 hierarchy is mounted' : undefined),
-  );
-}
-
-async function connectAndClose(port: number): Promise<void> {
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  socket.destroy();
+  return kernelPrerequisiteMissing(t, notRootReason() ?? addonMissingReason() ?? cgroupV2MissingReason());
 }
 
 /** The rows of the workload in a snapshot, by what a user reads in them. */
@@ -70,32 +44,14 @@ test('a recording replayed by an unprivileged user gives the tables the live run
   const recording = join(directory, 'run.clawtop-rec');
   const live = join(directory, 'live.json');
   const replayed = join(directory, 'replayed.json');
-  const program = uniqueProgram(directory, '/bin/true');
-  const file = join(directory, `${uniqueName()}.data`);
-  writeFileSync(file, 'clawtop');
-  const cgroup = temporaryCgroup(t, findCgroup2Root()!);
-  const connectListener = await countingListener(t);
-  const trafficListener = await countingListener(t);
+  const workload = await prepareKnownWorkload(t, directory);
+  const { program, file, cgroup } = workload;
 
-  const clawtop = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli.tsx', '--json', '--record', recording, '--snapshot', live, '--duration', String(DURATION_SECONDS)],
-    { cwd: PROJECT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  t.after(() => clawtop.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  clawtop.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  clawtop.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  assert.ok(await waitFor(() => stdout.includes('"kind":"hooks"'), 15_000), `clawtop did not start: ${stderr}`);
-
-  for (let run = 0; run < EXECS; run++) execFileSync(program.path);
-  for (let open = 0; open < OPENS; open++) closeSync(openSync(file, 'r'));
-  for (let attempt = 0; attempt < CONNECTS; attempt++) await connectAndClose(connectListener.port);
-  await sendMebibyteFromCgroup(cgroup, trafficListener.port);
-  assert.ok(await waitFor(() => trafficListener.received() === MIB, 5000));
-  const [exitCode] = await exitOf(clawtop);
-  assert.equal(exitCode, 0, stderr);
+  const clawtop = startClawtop(t, ['--json', '--record', recording, '--snapshot', live, '--duration', String(DURATION_SECONDS)]);
+  await waitUntilAttached(clawtop);
+  await workload.run(COUNTS);
+  const [exitCode] = await exitOf(clawtop.child);
+  assert.equal(exitCode, 0, clawtop.stderr());
   assert.equal(statSync(recording).mode & 0o777, 0o600);
 
   chownSync(recording, NOBODY, NOBODY);
@@ -108,10 +64,10 @@ test('a recording replayed by an unprivileged user gives the tables the live run
   assert.equal(replay.stderr, '');
   assert.equal(replay.status, 0);
 
-  const liveRows = workloadRows(readSnapshotFile(live), program.name, file, connectListener.port, cgroup.id);
-  const replayedRows = workloadRows(readSnapshotFile(replayed), program.name, file, connectListener.port, cgroup.id);
-  assert.deepEqual(liveRows.command, [EXECS, EXECS]);
-  assert.deepEqual(liveRows.file, [OPENS, 'read']);
+  const liveRows = workloadRows(readSnapshotFile(live), program.name, file, workload.connectPort, cgroup.id);
+  const replayedRows = workloadRows(readSnapshotFile(replayed), program.name, file, workload.connectPort, cgroup.id);
+  assert.deepEqual(liveRows.command, [COUNTS.execs, COUNTS.execs]);
+  assert.deepEqual(liveRows.file, [COUNTS.opens, 'read']);
   assert.equal(liveRows.connections.length, 2);
   assert.ok(Number(liveRows.cgroup[1]) >= MIB, `live tx ${liveRows.cgroup[1]}`);
   assert.deepEqual(replayedRows, liveRows);

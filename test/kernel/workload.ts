@@ -1,14 +1,16 @@
 // Workloads the kernel tests cause themselves, named so nothing else on the host matches.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { findCgroup2Root } from '../../src/core/cgroups.ts';
 
 /** A name that fits a 15-character comm whole and that no other process has. */
 export function uniqueName(prefix = 'ct'): string {
@@ -112,4 +114,59 @@ export async function sendMebibyteFromCgroup(cgroup: { path: string; members: Ch
 export function exitOf(child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve([child.exitCode, child.signalCode]);
   return once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+}
+
+export function cgroupV2MissingReason(): string | undefined {
+  return findCgroup2Root() === undefined ? 'no cgroup v2 hierarchy is mounted' : undefined;
+}
+
+export async function connectAndClose(port: number): Promise<void> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.destroy();
+}
+
+/** A loopback port nobody listens on now. */
+export async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/**
+ * A workload whose every count is known: execs of a uniquely named program, opens of a
+ * unique file, connects to a listener of its own, and 1 MiB sent from a child cgroup to
+ * another. Everything it makes is removed when the test ends.
+ */
+export interface KnownWorkload {
+  readonly program: { readonly path: string; readonly name: string };
+  readonly file: string;
+  readonly cgroup: { readonly path: string; readonly id: number; readonly members: ChildProcess[] };
+  readonly connectPort: number;
+  /** Makes the execs, opens and connects, then sends the cgroup's 1 MiB. */
+  run(counts: { readonly execs: number; readonly opens: number; readonly connects: number }): Promise<void>;
+}
+
+export async function prepareKnownWorkload(t: TestContext, directory: string): Promise<KnownWorkload> {
+  const program = uniqueProgram(directory, '/bin/true');
+  const file = join(directory, `${uniqueName()}.data`);
+  writeFileSync(file, 'clawtop');
+  const cgroup = temporaryCgroup(t, findCgroup2Root()!);
+  const connectListener = await countingListener(t);
+  const trafficListener = await countingListener(t);
+  return {
+    program,
+    file,
+    cgroup,
+    connectPort: connectListener.port,
+    async run({ execs, opens, connects }) {
+      for (let run = 0; run < execs; run++) execFileSync(program.path);
+      for (let open = 0; open < opens; open++) closeSync(openSync(file, 'r'));
+      for (let attempt = 0; attempt < connects; attempt++) await connectAndClose(connectListener.port);
+      await sendMebibyteFromCgroup(cgroup, trafficListener.port);
+      assert.ok(await waitFor(() => trafficListener.received() === MIB, 5000), 'the 1 MiB did not arrive');
+    },
+  };
 }
