@@ -223,7 +223,11 @@ export type ClawtopEvent =
   | CgroupEvent
   | AnomalyEvent;
 
-/** Turns one record that walkBatch validated into a plain, JSON-serialisable object. */
+/**
+ * Turns one record that walkBatch validated into a plain, JSON-serialisable object. Each
+ * kind lists the header's fields rather than spreading them: with a spread, V8 builds the
+ * header object and copies it, a third of the decoding time of a file event.
+ */
 export function decodeEvent(view: DataView, offset: number): ClawtopEvent {
   const kind = view.getUint16(offset + HEADER_KIND_OFFSET, LITTLE_ENDIAN);
   const flags = view.getUint8(offset + HEADER.flags.offset);
@@ -242,7 +246,13 @@ export function decodeEvent(view: DataView, offset: number): ClawtopEvent {
     case EventKind.EXIT:
       return {
         kind: 'exit',
-        ...common,
+        timestampNs: common.timestampNs,
+        tgid: common.tgid,
+        tid: common.tid,
+        ppid: common.ppid,
+        uid: common.uid,
+        cgroupId: common.cgroupId,
+        comm: common.comm,
         exitCode: view.getInt32(offset + EXIT.exit_code.offset, LITTLE_ENDIAN),
         exitSignal: view.getUint32(offset + EXIT.exit_signal.offset, LITTLE_ENDIAN),
         runtimeNs: readU64(view, offset + EXIT.runtime_ns.offset),
@@ -256,7 +266,13 @@ export function decodeEvent(view: DataView, offset: number): ClawtopEvent {
     case EventKind.CGROUP:
       return {
         kind: 'cgroup',
-        ...common,
+        timestampNs: common.timestampNs,
+        tgid: common.tgid,
+        tid: common.tid,
+        ppid: common.ppid,
+        uid: common.uid,
+        cgroupId: common.cgroupId,
+        comm: common.comm,
         metric: nameOf(
           CGROUP_METRIC_NAMES,
           view.getUint32(offset + CGROUP.metric.offset, LITTLE_ENDIAN),
@@ -269,7 +285,13 @@ export function decodeEvent(view: DataView, offset: number): ClawtopEvent {
     case EventKind.ANOMALY:
       return {
         kind: 'anomaly',
-        ...common,
+        timestampNs: common.timestampNs,
+        tgid: common.tgid,
+        tid: common.tid,
+        ppid: common.ppid,
+        uid: common.uid,
+        cgroupId: common.cgroupId,
+        comm: common.comm,
         severity: nameOf(SEVERITY_NAMES, view.getUint8(offset + ANOMALY.severity.offset)),
         sourceKind: nameOf(EVENT_KIND_NAMES, view.getUint8(offset + ANOMALY.source_kind.offset)),
         subjectPid: view.getUint32(offset + ANOMALY.subject_pid.offset, LITTLE_ENDIAN),
@@ -292,7 +314,13 @@ function decodeExec(view: DataView, offset: number, flags: number, common: Event
   const argv = splitArgs(bytesAt(view, offset + EXEC.args.offset, argsSize));
   return {
     kind: 'exec',
-    ...common,
+    timestampNs: common.timestampNs,
+    tgid: common.tgid,
+    tid: common.tid,
+    ppid: common.ppid,
+    uid: common.uid,
+    cgroupId: common.cgroupId,
+    comm: common.comm,
     filename: readString(view, offset + EXEC.filename.offset, EXEC.filename.size),
     argv,
     argc,
@@ -319,7 +347,13 @@ function decodeFile(view: DataView, offset: number, flags: number, common: Event
   const openFlags = view.getUint32(offset + FILE.open_flags.offset, LITTLE_ENDIAN);
   return {
     kind: 'file',
-    ...common,
+    timestampNs: common.timestampNs,
+    tgid: common.tgid,
+    tid: common.tid,
+    ppid: common.ppid,
+    uid: common.uid,
+    cgroupId: common.cgroupId,
+    comm: common.comm,
     result,
     errno: errnoOfResult(result),
     openFlags,
@@ -347,7 +381,13 @@ function decodeSyscall(view: DataView, offset: number, common: EventCommon): Sys
   }
   return {
     kind: 'syscall',
-    ...common,
+    timestampNs: common.timestampNs,
+    tgid: common.tgid,
+    tid: common.tid,
+    ppid: common.ppid,
+    uid: common.uid,
+    cgroupId: common.cgroupId,
+    comm: common.comm,
     nr: view.getUint32(offset + SYSCALL.nr.offset, LITTLE_ENDIAN),
     ret,
     errno: errnoOfResult(ret),
@@ -366,7 +406,13 @@ function decodeNet(view: DataView, offset: number, common: EventCommon): NetEven
   const result = view.getInt32(offset + NET.result.offset, LITTLE_ENDIAN);
   return {
     kind: 'net',
-    ...common,
+    timestampNs: common.timestampNs,
+    tgid: common.tgid,
+    tid: common.tid,
+    ppid: common.ppid,
+    uid: common.uid,
+    cgroupId: common.cgroupId,
+    comm: common.comm,
     family: isIpv4 ? 'ipv4' : familyNumber === AF_INET6 ? 'ipv6' : `unknown-${familyNumber}`,
     protocol: nameOf(NETWORK_PROTOCOL_NAMES, view.getUint8(offset + NET.protocol.offset)),
     direction: nameOf(NETWORK_DIRECTION_NAMES, view.getUint8(offset + NET.direction.offset)),
@@ -413,16 +459,39 @@ function bytesAt(view: DataView, offset: number, length: number): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset + offset, length);
 }
 
-/** A NUL-terminated (or full-length) UTF-8 string of a char array. */
-function readString(view: DataView, offset: number, length: number): string {
-  const bytes = bytesAt(view, offset, length);
-  const nul = bytes.indexOf(0);
-  return utf8.decode(nul === -1 ? bytes : bytes.subarray(0, nul));
+/**
+ * The batch being decoded as a Buffer, for its native indexOf and toString: per record,
+ * TextDecoder over a fresh subarray cost more than the rest of the record together.
+ */
+let stringView: DataView | undefined;
+let stringBytes: Buffer = Buffer.alloc(0);
+
+function bufferOf(view: DataView): Buffer {
+  if (view !== stringView) {
+    stringView = view;
+    stringBytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+  }
+  return stringBytes;
 }
 
-/** A u64 as a number: exact below 2^53, which counters, times and ids stay under. */
+/** A NUL-terminated (or full-length) UTF-8 string of a char array. */
+function readString(view: DataView, offset: number, length: number): string {
+  const bytes = bufferOf(view);
+  const fieldEnd = offset + length;
+  const nul = bytes.indexOf(0, offset);
+  return bytes.toString('utf8', offset, nul === -1 || nul > fieldEnd ? fieldEnd : nul);
+}
+
+const TWO_TO_THE_32 = 2 ** 32;
+
+/**
+ * A u64 as a number: exact below 2^53, which counters, times and ids stay under, and
+ * rounded once above it, as Number(BigInt) would, without allocating a BigInt.
+ */
 function readU64(view: DataView, offset: number): number {
-  return Number(view.getBigUint64(offset, LITTLE_ENDIAN));
+  const low = view.getUint32(offset + (LITTLE_ENDIAN ? 0 : 4), LITTLE_ENDIAN);
+  const high = view.getUint32(offset + (LITTLE_ENDIAN ? 4 : 0), LITTLE_ENDIAN);
+  return high * TWO_TO_THE_32 + low;
 }
 
 function nameOf<Name extends string>(

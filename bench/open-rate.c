@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The workload of bench/self-cost.ts and the files keep-up: openat() at a steady rate on
+ * a fixed set of paths that do not exist, /nonexistent-clawtop-bench/0 .. DISTINCT-1, in
+ * turn. Each call fails with ENOENT at the first component, so the kernel does almost no
+ * work, yet the files monitor reports each one with its path and errno: one file event
+ * per call, for a files table of DISTINCT rows.
+ *
+ * USAGE: open-rate RATE SECONDS DISTINCT
+ *   Waits for one byte on stdin (the benchmark sends it once clawtop is reading its ring),
+ *   makes RATE calls a second (0 = as fast as it can) for SECONDS, prints the number of
+ *   calls made and exits.
+ * EXAMPLES:
+ *   echo | open-rate 10000 5 1000    # ten thousand opens a second over 1000 paths
+ *   echo | open-rate 0 2 1           # flat out on one path
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MISSING_DIRECTORY "/nonexistent-clawtop-bench"
+#define NS_PER_SECOND 1000000000ULL
+/* Calls are issued in bursts, one per slice, with a sleep between. */
+#define SLICE_NS 1000000ULL
+#define SLICES_PER_SECOND (NS_PER_SECOND / SLICE_NS)
+/* The clock is read at least this often, so a rate out of reach cannot overrun the end. */
+#define CALLS_PER_CLOCK_READ 256
+#define MAX_RATE 100000000ULL
+#define MAX_SECONDS 3600ULL
+#define MAX_DISTINCT 100000000ULL
+
+static uint64_t distinct;
+static uint64_t next_path;
+
+static uint64_t now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * NS_PER_SECOND + (uint64_t)now.tv_nsec;
+}
+
+static int parse_number(const char *text, const char *name, uint64_t min, uint64_t max,
+			uint64_t *value)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || *value < min || *value > max) {
+		fprintf(stderr, "open-rate: %s must be an integer from %llu to %llu, got '%s'\n",
+			name, (unsigned long long)min, (unsigned long long)max, text);
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t open_missing(uint64_t count)
+{
+	char path[sizeof(MISSING_DIRECTORY) + 24];
+
+	for (uint64_t i = 0; i < count; i++) {
+		snprintf(path, sizeof(path), MISSING_DIRECTORY "/%llu",
+			 (unsigned long long)next_path);
+		next_path = next_path + 1 == distinct ? 0 : next_path + 1;
+		if (openat(AT_FDCWD, path, O_RDONLY) >= 0) {
+			fprintf(stderr, "open-rate: %s exists, expected ENOENT\n", path);
+			exit(1);
+		}
+	}
+	return count;
+}
+
+static uint64_t run_flat_out(uint64_t end_ns)
+{
+	uint64_t calls = 0;
+
+	while (now_ns() < end_ns)
+		calls += open_missing(CALLS_PER_CLOCK_READ);
+	return calls;
+}
+
+/*
+ * At the start of each slice, the calls due by its end; a late start catches up. Between
+ * slices it sleeps, so at low rates the workload costs the machine little besides its calls.
+ */
+static uint64_t run_paced(uint64_t rate, uint64_t seconds, uint64_t start_ns)
+{
+	const uint64_t end_ns = start_ns + seconds * NS_PER_SECOND;
+	const uint64_t total = rate * seconds;
+	uint64_t calls = 0;
+	uint64_t now;
+
+	while ((now = now_ns()) < end_ns) {
+		uint64_t slice = (now - start_ns) / SLICE_NS;
+		uint64_t due = rate * (slice + 1) / SLICES_PER_SECOND;
+
+		if (due > total)
+			due = total;
+		if (calls >= due) {
+			uint64_t next_slice_ns = start_ns + (slice + 1) * SLICE_NS;
+			struct timespec pause = { 0, (long)(next_slice_ns - now) };
+
+			nanosleep(&pause, NULL);
+			continue;
+		}
+		if (due - calls > CALLS_PER_CLOCK_READ)
+			due = calls + CALLS_PER_CLOCK_READ;
+		calls += open_missing(due - calls);
+	}
+	return calls;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t rate, seconds, calls;
+	struct stat directory;
+	char start;
+
+	if (argc != 4) {
+		fprintf(stderr, "USAGE: open-rate RATE SECONDS DISTINCT (RATE 0 = as fast as possible)\n");
+		return 2;
+	}
+	if (parse_number(argv[1], "RATE", 0, MAX_RATE, &rate) ||
+	    parse_number(argv[2], "SECONDS", 1, MAX_SECONDS, &seconds) ||
+	    parse_number(argv[3], "DISTINCT", 1, MAX_DISTINCT, &distinct))
+		return 2;
+	/* If it existed, opens would succeed or fail deeper, and cost something else. */
+	if (stat(MISSING_DIRECTORY, &directory) == 0) {
+		fprintf(stderr, "open-rate: %s exists; remove it first\n", MISSING_DIRECTORY);
+		return 1;
+	}
+	/* A benchmark that dies, even by SIGKILL, takes its workload with it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+		fprintf(stderr, "open-rate: failed to set parent death signal: %s\n", strerror(errno));
+		return 1;
+	}
+	if (read(STDIN_FILENO, &start, 1) != 1)
+		return 1; /* no start byte: the benchmark is gone or gave up */
+
+	const uint64_t start_ns = now_ns();
+	calls = rate == 0 ? run_flat_out(start_ns + seconds * NS_PER_SECOND)
+			  : run_paced(rate, seconds, start_ns);
+	printf("%llu\n", (unsigned long long)calls);
+	return 0;
+}
