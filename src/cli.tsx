@@ -450,6 +450,8 @@ async function runHeadless(options: Options): Promise<void> {
     stopping = true;
     clearInterval(flushTimer);
     clearInterval(statsTimer);
+    // The hooks as they served the watch: stopping detaches every monitor.
+    const report = session.report;
     await metrics?.close();
     await engine.stop();
     flush();
@@ -459,7 +461,7 @@ async function runHeadless(options: Options): Promise<void> {
       if (options.snapshotPath !== undefined) {
         const nowNs = session.nowNs();
         const document = buildSnapshotDocument(engine.model.snapshot(nowNs / 1e6), {
-          report: session.report,
+          report,
           totals,
           filters: options.filters,
           durationSeconds: Math.round((nowNs - engine.startedNs) / 1e7) / 100,
