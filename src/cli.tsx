@@ -34,8 +34,11 @@ import { btfProblem, ensureTracefs, privilegeProblem } from './core/preflight.ts
 import { buildSnapshotDocument, compilePaneFilters, type PaneFilters } from './core/snapshot-document.ts';
 import { RecordingPlayer } from './core/recording-player.ts';
 import { RecordingError, RecordingWriter, looksLikeRecording, parseRecording } from './core/recording.ts';
-import { readSnapshotFile, writeSnapshotFile } from './core/snapshot-file.ts';
+import { writeSnapshotFile } from './core/snapshot-file.ts';
+import { openSnapshot, type OpenedSnapshot } from './core/snapshot-model.ts';
+import type { UiController } from './ui/controller.ts';
 import { EngineController } from './ui/engine-controller.ts';
+import { SnapshotController } from './ui/snapshot-controller.ts';
 
 const EXIT_RUNTIME_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -52,7 +55,8 @@ const HELP = `
     clawtop --json [--snapshot FILE] [--duration SECONDS] [--filter TEXT] [options]
     clawtop --snapshot FILE --duration SECONDS [--filter TEXT] [options]
     clawtop --record FILE [--json] [--duration SECONDS] [options]
-    clawtop --replay FILE [--speed N] [--json] [--snapshot FILE]
+    clawtop --replay RECORDING [--speed N] [--json] [--snapshot FILE]
+    clawtop --replay SNAPSHOT
     clawtop --metrics [HOST:]PORT [options]
     clawtop --probe
 
@@ -97,7 +101,9 @@ const HELP = `
                         terminal and without --json, records silently
                         (default: off)
     --replay FILE       play a recording into the screen, --json or --snapshot,
-                        without root and without touching the kernel (default: off)
+                        or reopen a snapshot file (--snapshot, W) on the screen,
+                        read-only; without root and without touching the kernel
+                        (default: off)
     --speed N           replay N times faster than recorded; 0 or max: as fast
                         as possible (default: 1)
     --verbose           print libbpf's messages on stderr (default: off)
@@ -114,6 +120,7 @@ const HELP = `
     sudo clawtop --probe
     sudo clawtop --record /tmp/incident.clawtop-rec --duration 60
     clawtop --replay docs/sample.clawtop-rec
+    clawtop --replay /tmp/host.json
     clawtop --replay /tmp/incident.clawtop-rec --json --speed max | grep '"kind":"net"'
 `;
 
@@ -248,7 +255,9 @@ function parseFlags() {
 type Options = ReturnType<typeof parseFlags>;
 
 /** What --replay FILE holds: a recording to play, or a snapshot to look at. */
-type Replay = { readonly kind: 'recording'; readonly player: RecordingPlayer } | { readonly kind: 'snapshot' };
+type Replay =
+  | { readonly kind: 'recording'; readonly player: RecordingPlayer }
+  | { readonly kind: 'snapshot'; readonly opened: OpenedSnapshot };
 
 /** Reads and checks the whole file first: a file that cannot be replayed writes nothing. */
 function openReplay(options: Options): Replay | undefined {
@@ -262,8 +271,8 @@ function openReplay(options: Options): Replay | undefined {
     fail(`failed to read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, EXIT_RUNTIME_FAILURE);
   }
   if (!looksLikeRecording(data)) {
-    readSnapshotFile(path); // throws its one-line reason when it is not a snapshot either
-    return { kind: 'snapshot' };
+    // Throws its one-line reason when it is not a snapshot either, or one the screen cannot show.
+    return { kind: 'snapshot', opened: openSnapshot(path) };
   }
   try {
     return { kind: 'recording', player: new RecordingPlayer(parseRecording(path, data), { speed: options.speed }) };
@@ -441,6 +450,8 @@ async function runHeadless(options: Options): Promise<void> {
     stopping = true;
     clearInterval(flushTimer);
     clearInterval(statsTimer);
+    // The hooks as they served the watch: stopping detaches every monitor.
+    const report = session.report;
     await metrics?.close();
     await engine.stop();
     flush();
@@ -450,7 +461,7 @@ async function runHeadless(options: Options): Promise<void> {
       if (options.snapshotPath !== undefined) {
         const nowNs = session.nowNs();
         const document = buildSnapshotDocument(engine.model.snapshot(nowNs / 1e6), {
-          report: session.report,
+          report,
           totals,
           filters: options.filters,
           durationSeconds: Math.round((nowNs - engine.startedNs) / 1e7) / 100,
@@ -480,23 +491,77 @@ async function runHeadless(options: Options): Promise<void> {
   engine.onSourceEnd(stopOrFail);
 }
 
+/** What the screen shows, and how it ends. */
+interface ScreenOwner {
+  readonly controller: UiController;
+  /** Once the screen is gone: stops what feeds it (may fail; clawtop exits anyway). */
+  stop(): Promise<void>;
+  /** Releases everything; also after a crash. */
+  close(): void;
+  /** Said on stderr once the terminal is back (a replay cut short), or ''. */
+  farewell(): string;
+}
+
+/**
+ * Draws the screen on the terminal's alternate screen until q, Ctrl-C or a signal, then
+ * stops its owner, gives the terminal back and exits 0. A crash still hands the terminal
+ * back and releases everything before it says why.
+ */
+async function showScreen(owner: ScreenOwner): Promise<void> {
+  // Ink draws only the last frame when it believes it runs in CI; on a terminal someone is watching.
+  if (process.env.CI !== undefined) process.env.CI = '0';
+  if (process.env.CONTINUOUS_INTEGRATION !== undefined) process.env.CONTINUOUS_INTEGRATION = '0';
+  const [{ render }, { App }] = await Promise.all([import('ink'), import('./ui/app.tsx')]);
+
+  let quitting = false;
+  const quit = async (exitCode: number) => {
+    if (quitting) return;
+    quitting = true;
+    instance.unmount();
+    try {
+      await owner.stop();
+    } finally {
+      owner.close();
+      process.stdout.write(LEAVE_ALTERNATE_SCREEN + SHOW_CURSOR);
+      process.stderr.write(owner.farewell());
+      process.exit(exitCode);
+    }
+  };
+  process.stdout.write(ENTER_ALTERNATE_SCREEN);
+  const instance = render(<App controller={owner.controller} onQuit={() => void quit(0)} />, { exitOnCtrlC: false });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void quit(0));
+  process.on('uncaughtException', (error) => {
+    try {
+      instance.unmount();
+    } finally {
+      owner.close();
+      process.stdout.write(LEAVE_ALTERNATE_SCREEN + SHOW_CURSOR);
+      process.stderr.write(`clawtop: ${error.message}\n`);
+      process.exit(EXIT_RUNTIME_FAILURE);
+    }
+  });
+}
+
 /**
  * The screen. The files monitor's syscall tracepoints slow every syscall on the host, so
  * where they serve it (no bpf LSM) and --monitors did not ask for it, it is attached only
- * while something on screen needs it.
+ * while something on screen needs it. A snapshot file (--replay) is shown read-only.
  */
 async function runInteractive(options: Options): Promise<void> {
+  // A file that cannot be replayed says so, terminal or not.
+  const replay = openReplay(options);
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     throw new UsageError('the interactive view needs a terminal: use --json or --snapshot when piping');
+  }
+  if (replay?.kind === 'snapshot') {
+    const controller = new SnapshotController(replay.opened, { snapshotDirectory: process.cwd() });
+    await showScreen({ controller, stop: async () => undefined, close: () => undefined, farewell: () => '' });
+    return;
   }
   const thresholds = resolveThresholds(options);
   if (options.recordPath !== undefined) {
     const problem = recordTargetProblem(options.recordPath);
     if (problem) fail(`failed to create recording ${options.recordPath}: ${problem}`, EXIT_RUNTIME_FAILURE);
-  }
-  const replay = openReplay(options);
-  if (replay?.kind === 'snapshot') {
-    throw new UsageError(`${options.replayPath} is a snapshot: reopening snapshots on the screen is not implemented yet`);
   }
   const player = replay?.player;
   const metrics = await listenForMetrics(options);
@@ -520,42 +585,16 @@ async function runInteractive(options: Options): Promise<void> {
     resolveCgroupId: resolveCgroupIdByPath,
     snapshotDirectory: process.cwd(),
   });
-
-  // Ink draws only the last frame when it believes it runs in CI; on a terminal someone is watching.
-  if (process.env.CI !== undefined) process.env.CI = '0';
-  if (process.env.CONTINUOUS_INTEGRATION !== undefined) process.env.CONTINUOUS_INTEGRATION = '0';
-  const [{ render }, { App }] = await Promise.all([import('ink'), import('./ui/app.tsx')]);
-
-  let quitting = false;
-  const quit = async (exitCode: number) => {
-    if (quitting) return;
-    quitting = true;
-    instance.unmount();
-    controller.dispose();
-    try {
+  await showScreen({
+    controller,
+    stop: async () => {
+      controller.dispose();
       await metrics?.close();
       await engine.stop();
       recorder?.finish(engine.session.nowNs(), options.monitors.includes('cgroup') ? engine.session.readCgroupTraffic() : null);
-    } finally {
-      engine.close();
-      process.stdout.write(LEAVE_ALTERNATE_SCREEN + SHOW_CURSOR);
-      process.stderr.write(replayEndNote(options, engine.session));
-      process.exit(exitCode);
-    }
-  };
-  process.stdout.write(ENTER_ALTERNATE_SCREEN);
-  const instance = render(<App controller={controller} onQuit={() => void quit(0)} />, { exitOnCtrlC: false });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void quit(0));
-  // A crash still hands the terminal back and detaches everything before it says why.
-  process.on('uncaughtException', (error) => {
-    try {
-      instance.unmount();
-    } finally {
-      engine.close();
-      process.stdout.write(LEAVE_ALTERNATE_SCREEN + SHOW_CURSOR);
-      process.stderr.write(`clawtop: ${error.message}\n`);
-      process.exit(EXIT_RUNTIME_FAILURE);
-    }
+    },
+    close: () => engine.close(),
+    farewell: () => replayEndNote(options, engine.session),
   });
 }
 

@@ -75,7 +75,7 @@ export function compilePaneFilters(
 }
 
 /** Monotonic times in rows, and the wall-clock ISO field each becomes in the document. */
-const WALL_CLOCK_FIELDS: Readonly<Record<string, { readonly name: string; readonly perMs: number }>> = {
+export const WALL_CLOCK_FIELDS: Readonly<Record<string, { readonly name: string; readonly perMs: number }>> = {
   firstSeenMs: { name: 'firstSeen', perMs: 1 },
   lastSeenMs: { name: 'lastSeen', perMs: 1 },
   firstNs: { name: 'first', perMs: 1e6 },
@@ -85,6 +85,11 @@ const WALL_CLOCK_FIELDS: Readonly<Record<string, { readonly name: string; readon
 /** A row property's name in the document, where monotonic times become wall-clock fields. */
 export function documentColumnName(column: string): string {
   return WALL_CLOCK_FIELDS[column]?.name ?? column;
+}
+
+/** The other way: a document column's row property (lastSeen is lastSeenMs again). */
+export function modelColumnName(column: string): string {
+  return Object.entries(WALL_CLOCK_FIELDS).find(([, time]) => time.name === column)?.[0] ?? column;
 }
 
 function toSnapshotRow(row: object, toWallClockMs: (monotonicMs: number) => number): SnapshotRow {

@@ -356,6 +356,11 @@ function syncDirectory(directory: string): void {
   }
 }
 
+/** The name W gives a snapshot file written at date: clawtop-20261125-014600.json. */
+export function snapshotFileName(date: Date): string {
+  return `clawtop-${date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}.json`;
+}
+
 /** The temp file of one write: `.<name>.<writer pid>.<random>.tmp`, next to the target. */
 export function snapshotTempPath(path: string, pid = process.pid): string {
   return join(dirname(path), `.${basename(path)}.${pid}.${randomBytes(6).toString('hex')}.tmp`);

@@ -35,9 +35,10 @@ const CLEAR_SCREEN = '\u001B[2J\u001B[H';
 export function App({ controller, onQuit }: AppProps) {
   const snapshot = useSnapshot(controller);
   const { columns: width, rows: height } = useTerminalSize();
-  const [state, dispatch] = useUiState(controller.paused);
+  const [state, dispatch] = useUiState(controller.paused, controller.initialSort);
   const { write } = useStdout();
   const info = controller.header();
+  const readOnly = controller.readOnly !== undefined;
 
   useEffect(() => {
     controller.showPane(state.pane);
@@ -90,7 +91,7 @@ export function App({ controller, onQuit }: AppProps) {
   const body = (() => {
     switch (state.mode) {
       case 'help':
-        return <HelpOverlay width={width} height={bodyHeight} />;
+        return <HelpOverlay readOnly={readOnly} width={width} height={bodyHeight} />;
       case 'detail':
         return <DetailView lines={detailText} scroll={detail?.scroll ?? 0} width={width} height={bodyHeight} />;
       case 'monitors':
@@ -134,7 +135,7 @@ export function App({ controller, onQuit }: AppProps) {
         width={width}
       />
       {state.status ? <StatusLine status={state.status} width={width} /> : null}
-      <Footer mode={state.mode} width={width} />
+      <Footer mode={state.mode} readOnly={readOnly} width={width} />
     </Box>
   );
 }

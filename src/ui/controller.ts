@@ -1,6 +1,7 @@
 // What the screen may ask of the running core. The UI never touches the kernel or the
-// model directly: it reads published snapshots and calls these methods. The real one
-// (src/ui/engine-controller.ts) wraps the Engine; tests pass a fake with fixture snapshots.
+// model directly: it reads published snapshots and calls these methods. The live one
+// (src/ui/engine-controller.ts) wraps the Engine; src/ui/snapshot-controller.ts serves a
+// snapshot file, read-only; tests pass a fake with fixture snapshots.
 import type { ModelSnapshot } from '../core/model.ts';
 import type { PaneFilters } from '../core/snapshot-document.ts';
 
@@ -29,6 +30,18 @@ export interface HeaderInfo {
   readonly dropped: number;
   readonly ringFillRatio: number;
   readonly monitors: readonly MonitorStatus[];
+  /** Set when the screen shows a snapshot file rather than a running core. */
+  readonly snapshot?: SnapshotHeader;
+}
+
+/** What the header says of a snapshot file shown: when it was taken, after how long, under what filter. */
+export interface SnapshotHeader {
+  /** ISO 8601, as the document has it. */
+  readonly takenAt: string;
+  /** How long clawtop had watched: eventsPerSecond are averages over it. */
+  readonly watchedSeconds: number;
+  /** The filter in force when it was taken: the rows are only those it kept. Empty: none. */
+  readonly filter: string;
 }
 
 export type FilterResult =
@@ -41,6 +54,14 @@ export interface ViewState {
 }
 
 export interface UiController {
+  /**
+   * Set when nothing the screen shows can change (a snapshot file): why, in a few words.
+   * The keys that would change the kernel or the stream (pause, monitors, clear) then say
+   * it instead of acting.
+   */
+  readonly readOnly?: string;
+  /** The sort each pane starts with (a snapshot file's); a pane not listed starts with its own. */
+  readonly initialSort?: ViewState['sort'];
   /** The latest published snapshot (the frozen one while paused). */
   current(): ModelSnapshot;
   /** Called on each publication (at most 30 a second); returns the unsubscribe function. */

@@ -12,7 +12,7 @@ import { receivedPerSecondByMonitor } from '../core/monitor-rates.ts';
 import type { MonitorName } from '../core/native.ts';
 import { REPLAY_UNAVAILABLE } from '../core/recording-player.ts';
 import { buildSnapshotDocument, compilePaneFilters, type PaneFilters } from '../core/snapshot-document.ts';
-import { writeSnapshotFile } from '../core/snapshot-file.ts';
+import { snapshotFileName, writeSnapshotFile } from '../core/snapshot-file.ts';
 import type { FilterResult, HeaderInfo, MonitorStatus, PaneName, UiController, ViewState } from './controller.ts';
 
 const PUBLISH_INTERVAL_MS = 1000 / 30;
@@ -28,10 +28,6 @@ export interface EngineControllerOptions {
   readonly resolveCgroupId: (path: string) => number | undefined;
   /** Where W writes its snapshot files. */
   readonly snapshotDirectory: string;
-}
-
-function timestampForFileName(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
 export class EngineController implements UiController {
@@ -159,7 +155,7 @@ export class EngineController implements UiController {
 
   writeSnapshot(view: ViewState): string {
     const now = new Date();
-    const path = join(this.options.snapshotDirectory, `clawtop-${timestampForFileName(now)}.json`);
+    const path = join(this.options.snapshotDirectory, snapshotFileName(now));
     const source = this.engine.session;
     const nowNs = source.nowNs();
     const toWallClockMs = (timestampNs: number) => source.host.bootTimeWallMs + timestampNs / 1e6;

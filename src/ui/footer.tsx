@@ -1,14 +1,16 @@
 // The bottom line: the keys of the current mode.
 import { Line, type Segment } from './line.tsx';
-import { FOOTER_KEYS, type Mode } from './modes.ts';
+import { FOOTER_KEYS, hintsFor, type Mode } from './modes.ts';
 
 export interface FooterProps {
   readonly mode: Mode;
+  /** A snapshot file: the keys that do nothing there are left out. */
+  readonly readOnly: boolean;
   readonly width: number;
 }
 
-export function Footer({ mode, width }: FooterProps) {
-  const segments: Segment[] = FOOTER_KEYS[mode].flatMap(({ keys, action }, index) => [
+export function Footer({ mode, readOnly, width }: FooterProps) {
+  const segments: Segment[] = hintsFor(FOOTER_KEYS[mode], readOnly).flatMap(({ keys, action }, index) => [
     ...(index > 0 ? [{ text: '  ' }] : []),
     { text: keys, inverse: true },
     { text: ` ${action}` },

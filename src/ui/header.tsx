@@ -1,10 +1,11 @@
 // The top of the screen: host, kernel, uptime, drops, ring fill and PAUSED on the first
-// line; then one line per monitor with its events/s, whether it is attached, the hook
-// serving it and any fallback or on-demand note; then the pane tabs.
+// line (for a snapshot file, a second line: READ-ONLY, and when it was taken); then one
+// line per monitor with its events/s, whether it is attached, the hook serving it and any
+// fallback or on-demand note; then the pane tabs.
 import { Box } from 'ink';
 
-import { PANE_NAMES, type HeaderInfo, type MonitorStatus, type PaneName } from './controller.ts';
-import { formatCount, formatRate, formatUptime } from './format.ts';
+import { PANE_NAMES, type HeaderInfo, type MonitorStatus, type PaneName, type SnapshotHeader } from './controller.ts';
+import { formatCount, formatDuration, formatRate, formatUptime } from './format.ts';
 import { Line, type Segment } from './line.tsx';
 import { PANES } from './panes.ts';
 import { useTheme, type Theme } from './theme.ts';
@@ -24,27 +25,47 @@ export interface HeaderProps {
   readonly width: number;
 }
 
-/** How many lines the header takes: the summary, one per monitor, the tabs. */
+/** How many lines the header takes: the summary, a snapshot's line, one per monitor, the tabs. */
 export function headerHeight(info: HeaderInfo): number {
-  return 2 + info.monitors.length;
+  return 2 + (info.snapshot ? 1 : 0) + info.monitors.length;
 }
 
 function summarySegments(info: HeaderInfo, paused: boolean, width: number, theme: Theme): Segment[] {
   const pausedFlag = paused ? ' PAUSED ' : '';
   const left: Segment[] = [
     { text: 'clawtop', bold: true },
-    { text: ` · ${info.host} · ${info.kernel} · up ${formatUptime(info.uptimeSeconds)} · ` },
+    { text: ` · ${info.snapshot ? 'snapshot of ' : ''}${info.host} · ${info.kernel} · up ${formatUptime(info.uptimeSeconds)} · ` },
     { text: `drops ${formatCount(info.dropped)}`, color: info.dropped > 0 ? theme.error : undefined },
-    { text: ' · ' },
-    {
-      text: `ring ${Math.round(info.ringFillRatio * 100)}%`,
-      color: info.ringFillRatio >= RING_WARNING_RATIO ? theme.warning : undefined,
-    },
   ];
+  // A snapshot does not record the ring's fill.
+  if (!info.snapshot) {
+    left.push(
+      { text: ' · ' },
+      {
+        text: `ring ${Math.round(info.ringFillRatio * 100)}%`,
+        color: info.ringFillRatio >= RING_WARNING_RATIO ? theme.warning : undefined,
+      },
+    );
+  }
   if (!paused) return left;
   const leftLength = left.reduce((total, segment) => total + segment.text.length, 0);
   const gap = Math.max(1, width - leftLength - pausedFlag.length);
   return [...left, { text: ' '.repeat(gap) }, { text: pausedFlag, inverse: true, bold: true, color: theme.warning }];
+}
+
+/** 2026-11-25 01:46:00 UTC: the document's time, to the second, in UTC whatever its offset. */
+function formatTakenAt(iso: string): string {
+  return `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** That it is read-only, when it was taken, after how long, and the filter that chose its rows. */
+function snapshotSegments(snapshot: SnapshotHeader, theme: Theme): Segment[] {
+  return [
+    { text: ' READ-ONLY ', inverse: true, bold: true, color: theme.warning },
+    { text: ` taken ${formatTakenAt(snapshot.takenAt)} after watching ${formatDuration(snapshot.watchedSeconds * 1000)}` },
+    ...(snapshot.filter === '' ? [] : [{ text: ` · filtered when taken: ${snapshot.filter}` }]),
+    { text: ' · events/s are averages over it', dim: theme.dim },
+  ];
 }
 
 /** "tracepoint/syscalls/sys_enter_openat + tp_btf/x" as "tracepoint + tp_btf": the program types. */
@@ -100,6 +121,7 @@ export function Header({ info, paused, pane, shownRows, totalRows, width }: Head
   return (
     <Box flexDirection="column">
       <Line segments={summarySegments(info, paused, width, theme)} width={width} />
+      {info.snapshot ? <Line segments={snapshotSegments(info.snapshot, theme)} width={width} /> : null}
       {info.monitors.map((monitor) => (
         <Line
           key={monitor.monitor}

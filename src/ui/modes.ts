@@ -7,6 +7,16 @@ export type Mode = 'normal' | 'filter' | 'help' | 'detail' | 'monitors';
 export interface KeyHint {
   readonly keys: string;
   readonly action: string;
+  /** What the key does on a read-only screen (a snapshot file) when that differs; null: nothing, so not listed. */
+  readonly readOnlyAction?: string | null;
+}
+
+/** The hints as a screen shows them: on a read-only one, its own actions, without the keys that do nothing. */
+export function hintsFor(hints: readonly KeyHint[], readOnly: boolean): KeyHint[] {
+  if (!readOnly) return [...hints];
+  return hints.flatMap((hint) =>
+    hint.readOnlyAction === null ? [] : [{ keys: hint.keys, action: hint.readOnlyAction ?? hint.action }],
+  );
 }
 
 /**
@@ -19,9 +29,9 @@ export const FOOTER_KEYS: Readonly<Record<Mode, readonly KeyHint[]>> = {
     { keys: 'h', action: 'help' },
     { keys: '/', action: 'filter' },
     { keys: '<>', action: 'sort' },
-    { keys: 'p', action: 'pause' },
+    { keys: 'p', action: 'pause', readOnlyAction: null },
     { keys: 'Enter', action: 'detail' },
-    { keys: 'W', action: 'snapshot' },
+    { keys: 'W', action: 'snapshot', readOnlyAction: 'copy' },
     { keys: 'm', action: 'monitors' },
   ],
   filter: [
@@ -39,7 +49,7 @@ export const FOOTER_KEYS: Readonly<Record<Mode, readonly KeyHint[]>> = {
   ],
   monitors: [
     { keys: '↑↓', action: 'move' },
-    { keys: 'Enter', action: 'switch on/off' },
+    { keys: 'Enter', action: 'switch on/off', readOnlyAction: null },
     { keys: 'Esc', action: 'close' },
   ],
 };
@@ -62,16 +72,16 @@ export const HELP_SECTIONS: readonly { readonly title: string; readonly keys: re
       { keys: '< > s', action: 'sort by the column left / right / next' },
       { keys: 'I', action: 'invert the sort' },
       { keys: 'Enter Backspace', action: 'detail of the selected row / back' },
-      { keys: 'Z p', action: 'pause / resume (counting goes on)' },
+      { keys: 'Z p', action: 'pause / resume (counting goes on)', readOnlyAction: 'pause: not here, a snapshot is read-only' },
       { keys: 'Ctrl-L', action: 'redraw the screen' },
     ],
   },
   {
     title: 'Act',
     keys: [
-      { keys: 'W', action: 'write a snapshot file of what is shown' },
-      { keys: 'm', action: 'switch monitors on and off' },
-      { keys: 'c', action: 'clear the tables and alerts' },
+      { keys: 'W', action: 'write a snapshot file of what is shown', readOnlyAction: 'write a copy of this snapshot with the rows shown' },
+      { keys: 'm', action: 'switch monitors on and off', readOnlyAction: 'the monitors as they were (read-only)' },
+      { keys: 'c', action: 'clear the tables and alerts', readOnlyAction: 'clear: not here, a snapshot is read-only' },
       { keys: 'q Ctrl-C', action: 'quit' },
     ],
   },

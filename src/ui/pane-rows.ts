@@ -29,6 +29,24 @@ export function paneRows<Row extends object>(
   return sortRows(decorated, { column: 'value', descending }).map(({ row }) => row);
 }
 
+/**
+ * The other way: a recorded sort as each pane's column and direction. A pane not listed,
+ * or sorted by a property none of its columns sorts by, keeps its own default.
+ */
+export function sortStates(sort: ViewState['sort']): Record<PaneName, SortState> {
+  const states = {} as Record<PaneName, SortState>;
+  for (const name of Object.keys(PANES) as PaneName[]) {
+    const pane = PANES[name] as PaneDefinition<object>;
+    const order = sort.find((candidate) => candidate.pane === name);
+    const column = order === undefined ? -1 : pane.columns.findIndex((candidate) => candidate.sortBy === order.column);
+    states[name] =
+      order === undefined || column < 0
+        ? pane.defaultSort
+        : { column, descending: propertyDescending(pane, { column, descending: order.descending }) };
+  }
+  return states;
+}
+
 /** The sort of every pane as a snapshot file records it: by row property. */
 export function viewSort(sort: Readonly<Record<PaneName, SortState>>): ViewState['sort'] {
   return (Object.keys(PANES) as PaneName[]).map((name) => {

@@ -65,8 +65,20 @@ function applyFilter(input: AppInput, text: string): void {
   input.dispatch({ type: 'filterApplied', filter });
 }
 
+/**
+ * On a read-only screen (a snapshot file), a key that would change the kernel or the
+ * stream says so in the status line rather than doing nothing; true when it was refused.
+ */
+function refusedReadOnly(input: AppInput, consequence: string): boolean {
+  const reason = input.controller.readOnly;
+  if (reason === undefined) return false;
+  input.dispatch({ type: 'showStatus', status: { text: `${reason}: ${consequence}`, isError: true } });
+  return true;
+}
+
 function togglePause(input: AppInput): void {
   const { controller, dispatch } = input;
+  if (refusedReadOnly(input, 'nothing changes, so there is nothing to pause')) return;
   if (controller.paused) controller.resume();
   else controller.pause();
   dispatch({ type: 'setPaused', paused: controller.paused });
@@ -85,6 +97,7 @@ function writeSnapshot(input: AppInput): void {
 function toggleMonitor(input: AppInput): void {
   const monitor = input.monitors[input.state.monitorIndex];
   if (monitor === undefined) return;
+  if (refusedReadOnly(input, 'its monitors cannot be switched on or off')) return;
   if (!monitor.switchable) {
     input.dispatch({ type: 'showStatus', status: { text: `${monitor.monitor} cannot be switched off or on`, isError: true } });
     return;
@@ -149,6 +162,7 @@ function normalKey(key: Keypress, input: AppInput): void {
     case 'm':
       return dispatch({ type: 'openMonitors' });
     case 'c':
+      if (refusedReadOnly(input, 'c cannot clear its tables')) return;
       input.controller.clear();
       return dispatch({ type: 'showStatus', status: { text: 'tables and alerts cleared', isError: false } });
   }

@@ -5,8 +5,9 @@
 import { useReducer, type Dispatch } from 'react';
 
 import type { PaneFilters } from '../core/snapshot-document.ts';
-import { PANE_NAMES, type PaneName } from './controller.ts';
+import { PANE_NAMES, type PaneName, type ViewState } from './controller.ts';
 import type { Mode } from './modes.ts';
+import { sortStates } from './pane-rows.ts';
 import { PANES, type SortState } from './panes.ts';
 import { scrollFor } from './table-layout.ts';
 
@@ -106,13 +107,14 @@ function perPane<Value>(value: (pane: PaneName) => Value): Record<PaneName, Valu
   return Object.fromEntries(PANE_NAMES.map((pane) => [pane, value(pane)])) as Record<PaneName, Value>;
 }
 
-export function initialUiState(paused: boolean): UiState {
+/** The screen as it starts: paused or not, each pane sorted as sort says (its own default otherwise). */
+export function initialUiState(paused: boolean, sort: ViewState['sort'] = []): UiState {
   return {
     mode: 'normal',
     modeBeforeHelp: 'normal',
     pane: 'processes',
     selection: perPane(() => ({ key: null, index: 0, scroll: 0 })),
-    sort: perPane((pane) => PANES[pane].defaultSort),
+    sort: sortStates(sort),
     filter: null,
     filterDraft: '',
     filterError: null,
@@ -203,6 +205,6 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
   return action.type === 'showStatus' || next.status === null ? next : { ...next, status: null };
 }
 
-export function useUiState(paused: boolean): [UiState, Dispatch<UiAction>] {
-  return useReducer(uiReducer, paused, initialUiState);
+export function useUiState(paused: boolean, sort: ViewState['sort'] = []): [UiState, Dispatch<UiAction>] {
+  return useReducer(uiReducer, { paused, sort }, (start) => initialUiState(start.paused, start.sort));
 }

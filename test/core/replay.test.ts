@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 
 import { RECORDING_VERSION, parseRecording } from '../../src/core/recording.ts';
+import { snapshotDocument } from '../ui/fixtures.ts';
 
 const PROJECT = new URL('../..', import.meta.url).pathname;
 const SAMPLE = join(PROJECT, 'docs/sample.clawtop-rec');
@@ -126,6 +127,69 @@ for (const [name, edit, message] of UNFIT) {
     assert.throws(() => readFileSync(output), /ENOENT/);
   });
 }
+
+/** The fixtures' snapshot as clawtop writes it, its text changed by edit, in a file nobody can read. */
+function snapshotFile(t: TestContext, name: string, edit: (text: string) => string): string {
+  const path = join(scratch(t), name);
+  writeFileSync(path, edit(`${JSON.stringify(snapshotDocument(), null, 2)}\n`), { mode: 0o644 });
+  return path;
+}
+
+/** Where JSON.parse stops reading text, as the snapshot reader says it. */
+function endOf(text: string): string {
+  const lines = text.split('\n');
+  return `line ${lines.length}, column ${lines.at(-1)!.length + 1} (position ${text.length})`;
+}
+
+const CUT_AT = 300;
+
+const UNFIT_SNAPSHOTS: [name: string, edit: (text: string) => string, reason: (text: string) => string][] = [
+  [
+    'other-version.json',
+    (text) => text.replace('"version": 1', '"version": 2'),
+    () => 'snapshot version 2 is not supported (this clawtop reads version 1)',
+  ],
+  [
+    'truncated.json',
+    (text) => text.slice(0, CUT_AT),
+    (text) => `truncated JSON: it ends at ${endOf(text.slice(0, CUT_AT))} before the document is complete`,
+  ],
+  [
+    'corrupt.json',
+    (text) => text.replace('"clawtop-snapshot",', '"clawtop-snapshot";'),
+    () => 'corrupt JSON at line 2, column 31 (position 32): expected \',\' or \'}\' after property value',
+  ],
+  ['not-a-snapshot.json', () => '{"hello": "world"}\n', () => 'not a clawtop snapshot'],
+  [
+    'missing-column.json',
+    (text) => text.replace(/"argv": \[[^\]]*\],\n\s*/, ''),
+    () => 'panes.processes[0].argv: missing (expected an array of strings)',
+  ],
+];
+
+for (const [name, edit, reason] of UNFIT_SNAPSHOTS) {
+  test(`--replay ${name} (a snapshot it cannot show): one line, exit 1`, (t) => {
+    const path = snapshotFile(t, name, edit);
+    // Without a terminal the screen could not start either: the file is checked first.
+    const result = clawtopUnprivileged('--replay', path);
+    const text = `${JSON.stringify(snapshotDocument(), null, 2)}\n`;
+    assert.equal(result.stderr, `clawtop: failed to read snapshot ${path}: ${reason(text)}\n`);
+    assert.equal(result.stdout, '');
+    assert.equal(result.status, 1);
+  });
+}
+
+test('--replay of a snapshot with --json or --snapshot is a usage error: a snapshot reopens on the screen only', (t) => {
+  const path = snapshotFile(t, 'fine.json', (text) => text);
+  const output = join(dirname(path), 'out.json');
+  for (const args of [['--json'], ['--snapshot', output]]) {
+    const result = clawtopUnprivileged('--replay', path, ...args);
+    assert.equal(result.stderr, `clawtop: ${path} is a snapshot: it reopens on the screen only (without --json or --snapshot)\n`);
+    assert.equal(result.stdout, '');
+    assert.equal(result.status, 2);
+  }
+  assert.throws(() => readFileSync(output), /ENOENT/);
+});
 
 test('a recording cut in the middle of a record replays its whole records and says it was cut short', (t) => {
   const path = damagedCopy(t, 'killed.clawtop-rec', (data) => data.subarray(0, data.length - 700));

@@ -35,6 +35,11 @@ test('a snapshot holds exactly the execs, opens, connects and cgroup traffic the
   assert.equal(exitCode, 0, clawtop.stderr());
   assert.equal(statSync(output).mode & 0o777, 0o600);
   const snapshot = readSnapshotFile(output);
+  // The hooks as they were while it watched, not after it detached them to stop.
+  assert.deepEqual(
+    snapshot.hooks.filter((hook) => hook.attached).map((hook) => hook.monitor),
+    ['exec', 'files', 'net', 'cgroup'],
+  );
 
   const command = snapshot.panes.commands.find((row) => row.comm === program.name);
   assert.deepEqual([command?.execs, command?.exits, command?.failedExits], [COUNTS.execs, COUNTS.execs, 0]);

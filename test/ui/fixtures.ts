@@ -3,7 +3,9 @@
 import type { Alert } from '../../src/core/alerts.ts';
 import { describeFilter, FilterError } from '../../src/core/filter.ts';
 import type { CgroupRow, ConnectionRow, FileRow, ModelSnapshot, ProcessRow } from '../../src/core/model.ts';
-import { compilePaneFilters } from '../../src/core/snapshot-document.ts';
+import type { MonitorName } from '../../src/core/native.ts';
+import { buildSnapshotDocument, compilePaneFilters } from '../../src/core/snapshot-document.ts';
+import type { SnapshotDocument, SnapshotSort } from '../../src/core/snapshot-file.ts';
 import type {
   FilterResult,
   HeaderInfo,
@@ -309,6 +311,41 @@ export const HEADER: HeaderInfo = {
   ringFillRatio: 0.03,
   monitors: MONITORS,
 };
+
+/** When the fixtures' snapshot file was taken: TAKEN_MS on the wall clock. */
+export const DOCUMENT_TIME = '2026-11-25T01:46:00.000Z';
+/** From the fixtures' monotonic clock to the wall clock of their snapshot file. */
+export const WALL_CLOCK_OFFSET_MS = Date.parse(DOCUMENT_TIME) - TAKEN_MS;
+
+/**
+ * The fixtures as a snapshot file holds them, as W writes it: taken on testhost at
+ * DOCUMENT_TIME after 30 s of watching, with 12 file events dropped, sorted as sort says.
+ */
+export function snapshotDocument(snapshot: ModelSnapshot = SNAPSHOT, sort: readonly SnapshotSort[] = []): SnapshotDocument {
+  const document = buildSnapshotDocument(snapshot, {
+    report: {
+      hooks: MONITORS.map(({ monitor, hook, mode, attached, note }) => ({
+        monitor: monitor as MonitorName,
+        hook,
+        mode,
+        attached,
+        reason: note,
+      })),
+      features: [],
+    },
+    totals: [
+      { kind: 'exec', emitted: 375, dropped: 0, received: 375 },
+      { kind: 'file', emitted: 10_200, dropped: 12, received: 10_188 },
+      { kind: 'net', emitted: 90, dropped: 0, received: 90 },
+    ],
+    filters: compilePaneFilters(''),
+    sort,
+    durationSeconds: 30,
+    toWallClockMs: (monotonicMs) => monotonicMs + WALL_CLOCK_OFFSET_MS,
+    now: new Date(DOCUMENT_TIME),
+  });
+  return { ...document, host: 'testhost', kernel: '6.1.0-18-amd64', uptimeSeconds: HEADER.uptimeSeconds };
+}
 
 /** Serves fixtures, and records every call the screen makes, in order. */
 export class FakeController implements UiController {

@@ -3,7 +3,7 @@ import { render } from 'ink-testing-library';
 import { mock } from 'node:test';
 
 import { App } from '../../src/ui/app.tsx';
-import type { FakeController } from './fixtures.ts';
+import type { UiController } from '../../src/ui/controller.ts';
 
 export interface Size {
   readonly columns: number;
@@ -38,7 +38,7 @@ export function resize(stdout: NodeJS.EventEmitter, size: Size): void {
   stdout.emit('resize');
 }
 
-export async function renderApp(controller: FakeController, size: Size = { columns: 80, rows: 24 }) {
+export async function renderApp(controller: UiController, size: Size = { columns: 80, rows: 24 }) {
   const onQuit = mock.fn();
   const instance = render(<App controller={controller} onQuit={onQuit} />);
   resize(instance.stdout, size);
