@@ -31,6 +31,7 @@ import {
   errorMessage,
   fail,
   formatTable,
+  isMainModule,
   recordResults,
 } from './report.ts';
 
@@ -116,7 +117,7 @@ under **${TARGET_RSS_BYTES / MIB} MB** and the tables within their capacity.
 
 class UsageError extends Error {}
 
-interface Options {
+export interface Options {
   readonly paths: number;
   /** Only when given: otherwise clawtop runs with its own default. */
   readonly ringSizeText: string | undefined;
@@ -161,7 +162,7 @@ function parseOptions(args: string[]): Options {
  * Compiles src/ into dist/ as `npm run build:ts` does, on every run: it takes a few seconds,
  * and a stale dist/ would measure old code.
  */
-function buildCli(): void {
+export function buildCli(): void {
   process.stderr.write(`bench: building ${CLI} (tsc -p tsconfig.build.json)\n`);
   try {
     execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json'], {
@@ -422,8 +423,10 @@ async function runOnce(options: Options, snapshotPath: string): Promise<RunResul
 // ---------------------------------------------------------------------------------------
 // The report.
 
-interface Report {
+export interface Report {
   readonly table: string;
+  /** clawtop's VmHWM over the run. */
+  readonly peakRssBytes: number;
   readonly notes: readonly string[];
   readonly targetMet: boolean;
   /** Why the numbers cannot be trusted; the run is then not recorded. */
@@ -490,7 +493,7 @@ function buildReport(result: RunResult): Report {
     const seen = count(received + dropped);
     problems.push(`${count(result.paths)} paths opened but only ${seen} file events received or dropped`);
   }
-  return { table, notes, targetMet, problems };
+  return { table, peakRssBytes: peak.peakRssBytes, notes, targetMet, problems };
 }
 
 function clawtopCommand(options: Options): string {
@@ -498,37 +501,35 @@ function clawtopCommand(options: Options): string {
   return `node ${CLI} --snapshot FILE --monitors files${ring}`;
 }
 
+/** One run of clawtop over options.paths distinct paths, with dist/ as it is now. */
+export async function measureMemory(options: Options): Promise<Report> {
+  buildWorkload(WORKLOAD_SOURCE, WORKLOAD_PROGRAM);
+  const directory = mkdtempSync(join(tmpdir(), 'clawtop-bench-memory-'));
+  try {
+    return buildReport(await runOnce(options, join(directory, 'snapshot.json')));
+  } finally {
+    killChildren();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const options = parseOptions(args);
   const problem = privilegeProblem();
   if (problem) fail(problem, EXIT_FAILURE);
-  buildWorkload(WORKLOAD_SOURCE, WORKLOAD_PROGRAM);
   buildCli();
   // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
-
-  const directory = mkdtempSync(join(tmpdir(), 'clawtop-bench-memory-'));
-  const cleanUp = () => {
-    killChildren();
-    rmSync(directory, { recursive: true, force: true });
-  };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      cleanUp();
+      killChildren();
       fail(`interrupted by ${signal}`, EXIT_INTERRUPTED);
     });
   }
   process.once('exit', killChildren);
 
-  let result: RunResult;
-  try {
-    result = await runOnce(options, join(directory, 'snapshot.json'));
-  } finally {
-    cleanUp();
-  }
-
-  const report = buildReport(result);
+  const report = await measureMemory(options);
   process.stdout.write(`${report.table}\n\n${report.notes.join('\n')}\n`);
   if (report.problems.length > 0) {
     const list = report.problems.join('\n  ');
@@ -557,7 +558,9 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: appended to ${RESULTS_FILE}\n`);
 }
 
-main().catch((error: unknown) => {
-  killChildren();
-  fail(errorMessage(error), error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
-});
+if (isMainModule(import.meta.url)) {
+  main().catch((error: unknown) => {
+    killChildren();
+    fail(errorMessage(error), error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
+  });
+}

@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The workload of bench/self-cost.ts and the files keep-up: openat() at a steady rate on
- * a fixed set of paths that do not exist, /nonexistent-clawtop-bench/0 .. DISTINCT-1, in
- * turn. Each call fails with ENOENT at the first component, so the kernel does almost no
- * work, yet the files monitor reports each one with its path and errno: one file event
- * per call, for a files table of DISTINCT rows.
+ * The workload of the self-cost and files keep-up benchmarks: openat() at a steady rate.
+ * By default on a fixed set of paths that do not exist, /nonexistent-clawtop-bench/0 ..
+ * DISTINCT-1, in turn: each call fails with ENOENT at the first component, so the kernel
+ * does almost no work, yet the files monitor reports each one with its path and errno, one
+ * file event per call, for a files table of DISTINCT rows. With DISTINCT 0 it opens and
+ * closes /dev/null instead: an open/close loop, two syscalls per event.
  *
  * USAGE: open-rate RATE SECONDS DISTINCT
  *   Waits for one byte on stdin (the benchmark sends it once clawtop is reading its ring),
- *   makes RATE calls a second (0 = as fast as it can) for SECONDS, prints the number of
- *   calls made and exits.
+ *   makes RATE opens a second (0 = as fast as it can) for SECONDS, prints the number of
+ *   opens made and exits.
  * EXAMPLES:
  *   echo | open-rate 10000 5 1000    # ten thousand opens a second over 1000 paths
- *   echo | open-rate 0 2 1           # flat out on one path
+ *   echo | open-rate 0 2 0           # open and close /dev/null as fast as it can
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,10 +64,26 @@ static int parse_number(const char *text, const char *name, uint64_t min, uint64
 	return 0;
 }
 
-static uint64_t open_missing(uint64_t count)
+static uint64_t open_dev_null(uint64_t count)
+{
+	for (uint64_t i = 0; i < count; i++) {
+		int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY);
+
+		if (fd < 0) {
+			fprintf(stderr, "open-rate: failed to open /dev/null: %s\n", strerror(errno));
+			exit(1);
+		}
+		close(fd);
+	}
+	return count;
+}
+
+static uint64_t open_paths(uint64_t count)
 {
 	char path[sizeof(MISSING_DIRECTORY) + 24];
 
+	if (distinct == 0)
+		return open_dev_null(count);
 	for (uint64_t i = 0; i < count; i++) {
 		snprintf(path, sizeof(path), MISSING_DIRECTORY "/%llu",
 			 (unsigned long long)next_path);
@@ -84,7 +101,7 @@ static uint64_t run_flat_out(uint64_t end_ns)
 	uint64_t calls = 0;
 
 	while (now_ns() < end_ns)
-		calls += open_missing(CALLS_PER_CLOCK_READ);
+		calls += open_paths(CALLS_PER_CLOCK_READ);
 	return calls;
 }
 
@@ -114,7 +131,7 @@ static uint64_t run_paced(uint64_t rate, uint64_t seconds, uint64_t start_ns)
 		}
 		if (due - calls > CALLS_PER_CLOCK_READ)
 			due = calls + CALLS_PER_CLOCK_READ;
-		calls += open_missing(due - calls);
+		calls += open_paths(due - calls);
 	}
 	return calls;
 }
@@ -131,10 +148,10 @@ int main(int argc, char **argv)
 	}
 	if (parse_number(argv[1], "RATE", 0, MAX_RATE, &rate) ||
 	    parse_number(argv[2], "SECONDS", 1, MAX_SECONDS, &seconds) ||
-	    parse_number(argv[3], "DISTINCT", 1, MAX_DISTINCT, &distinct))
+	    parse_number(argv[3], "DISTINCT", 0, MAX_DISTINCT, &distinct))
 		return 2;
 	/* If it existed, opens would succeed or fail deeper, and cost something else. */
-	if (stat(MISSING_DIRECTORY, &directory) == 0) {
+	if (distinct > 0 && stat(MISSING_DIRECTORY, &directory) == 0) {
 		fprintf(stderr, "open-rate: %s exists; remove it first\n", MISSING_DIRECTORY);
 		return 1;
 	}

@@ -35,12 +35,13 @@ import {
   errorMessage,
   fail,
   formatTable,
+  isMainModule,
   recordResults,
 } from './report.ts';
 
 const HELP = `
   USAGE
-    npm run bench [-- [--quick] [--ring-size SIZE]]
+    npm run bench:pipeline [-- [--quick] [--ring-size SIZE]]
 
   Feeds clawtop's ring buffer and decoder from a getppid() loop at rising rates
   (250k, 500k, 1M, 1.5M, 2M events/s, then flat out), prints a table of what
@@ -53,8 +54,8 @@ const HELP = `
     --help             show this help
 
   EXAMPLES
-    sudo npm run bench
-    sudo npm run bench -- --quick --ring-size 4M
+    sudo npm run bench:pipeline
+    sudo npm run bench:pipeline -- --quick --ring-size 4M
 `;
 
 const EXIT_FAILURE = 1;
@@ -64,10 +65,10 @@ const EXIT_INTERRUPTED = 130;
 /** Rate 0 asks the workload for as many calls as it can make. */
 const FLAT_OUT = 0;
 const RATE_LADDER = [250_000, 500_000, 1_000_000, 1_500_000, 2_000_000, FLAT_OUT];
-const STEP_SECONDS = 5;
-const QUICK_STEP_SECONDS = 2;
+export const STEP_SECONDS = 5;
+export const QUICK_STEP_SECONDS = 2;
 /** From issue 6 (the pipeline issue), on this 2-core machine. */
-const TARGET_EVENTS_PER_SECOND = 1_000_000;
+export const TARGET_EVENTS_PER_SECOND = 1_000_000;
 /** After the workload exits, how long the ring gets to drain into the decoder. */
 const DRAIN_TIMEOUT_MS = 1000;
 const DRAIN_POLL_MS = 5;
@@ -79,7 +80,7 @@ const TGID_OFFSET = structMembers('event_header').tgid.offset;
 /** Records are written by the kernel of this host, in its byte order. */
 const LITTLE_ENDIAN = endianness() === 'LE';
 
-const SECTION_HEADING = '## pipeline (`npm run bench`, bench/pipeline.ts)';
+const SECTION_HEADING = '## pipeline (`npm run bench:pipeline`, bench/pipeline.ts)';
 
 const SECTION_INTRO = `How many events a second clawtop takes in without losing one. A C workload
 (bench/getppid-loop.c) calls getppid() at a fixed rate; the benchmark probe (tracepoint
@@ -160,7 +161,7 @@ function createIngest(): { ingest: Ingest; onBatch: (batch: Buffer) => void } {
 
 type Workload = ChildProcessByStdio<Writable, Readable, null>;
 
-interface StepResult {
+export interface StepResult {
   readonly targetRate: number;
   readonly calls: number;
   readonly emitted: number;
@@ -274,11 +275,14 @@ function formatStepTable(steps: readonly StepResult[]): string {
   ]);
 }
 
-function formatHeadline(steps: readonly StepResult[]): string {
-  const best = steps.filter(keptUp).reduce<StepResult | undefined>(
+export function bestKeptUp(steps: readonly StepResult[]): StepResult | undefined {
+  return steps.filter(keptUp).reduce<StepResult | undefined>(
     (top, step) => (top === undefined || step.eventsPerSecond > top.eventsPerSecond ? step : top),
     undefined,
   );
+}
+
+function formatHeadline(best: StepResult | undefined): string {
   const verdict = (best?.eventsPerSecond ?? 0) >= TARGET_EVENTS_PER_SECOND ? 'met' : 'NOT met';
   const rate = best
     ? `${count(best.eventsPerSecond)} events/s at ${best.cpuPercent.toFixed(1)}% CPU`
@@ -305,48 +309,61 @@ function problemsOf(steps: readonly StepResult[], stats: DecodeStats): string[] 
   return problems;
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const options = parseOptions(args);
-  const problem = privilegeProblem() ?? ensureTracefs();
-  if (problem) fail(problem, EXIT_FAILURE);
+/** The ladder, one fresh workload per step, one session for the whole run. */
+export async function measureProbeKeepUp(options: {
+  readonly stepSeconds: number;
+  readonly ringSizeBytes: number;
+  readonly log: (line: string) => void;
+}): Promise<ProbeKeepUp> {
   buildWorkload(WORKLOAD_SOURCE, WORKLOAD_PROGRAM);
-  // Read before the run: the code measured is the tree as it was when the run started.
-  const commit = describeCommit();
-
   const session = new KernelSession({ monitors: [], ringSizeBytes: options.ringSizeBytes });
-  const closeEverything = () => {
-    killWorkload();
-    session.close();
-  };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      closeEverything();
-      fail(`interrupted by ${signal}`, EXIT_INTERRUPTED);
-    });
-  }
-  process.once('exit', killWorkload);
-
   const steps: StepResult[] = [];
   const { ingest, onBatch } = createIngest();
   try {
     session.setMonitor('bench', true);
     session.start(onBatch);
     const ring = describeBytes(options.ringSizeBytes);
-    process.stderr.write(`bench: ${RATE_LADDER.length} steps of ${options.stepSeconds} s, ring ${ring}\n`);
+    options.log(`probe keep-up: ${RATE_LADDER.length} steps of ${options.stepSeconds} s, ring ${ring}`);
     for (const rate of RATE_LADDER) {
       const step = await runStep(session, ingest, rate, options.stepSeconds);
       steps.push(step);
-      process.stderr.write(`bench: ${describeRate(rate)}: ${count(step.eventsPerSecond)} events/s\n`);
+      options.log(`probe keep-up ${describeRate(rate)}: ${count(step.eventsPerSecond)} events/s`);
     }
   } finally {
-    closeEverything();
+    killWorkload();
+    session.close();
   }
+  return { steps, table: formatStepTable(steps), best: bestKeptUp(steps), problems: problemsOf(steps, ingest.stats) };
+}
 
-  const table = formatStepTable(steps);
-  const headline = formatHeadline(steps);
+export interface ProbeKeepUp {
+  readonly steps: readonly StepResult[];
+  readonly table: string;
+  /** The step with the highest rate that kept up, if any did. */
+  readonly best: StepResult | undefined;
+  /** Why the numbers cannot be trusted, one line each. */
+  readonly problems: readonly string[];
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const options = parseOptions(args);
+  const problem = privilegeProblem() ?? ensureTracefs();
+  if (problem) fail(problem, EXIT_FAILURE);
+  // Read before the run: the code measured is the tree as it was when the run started.
+  const commit = describeCommit();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killWorkload();
+      fail(`interrupted by ${signal}`, EXIT_INTERRUPTED);
+    });
+  }
+  process.once('exit', killWorkload);
+
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const { table, best, problems } = await measureProbeKeepUp({ ...options, log });
+  const headline = formatHeadline(best);
   process.stdout.write(`${table}\n\n${headline}\n`);
-  const problems = problemsOf(steps, ingest.stats);
   if (problems.length > 0) {
     const list = problems.join('\n  ');
     fail(`not recorded in docs/BENCHMARKS.md, the run is not trustworthy:\n  ${list}`, EXIT_FAILURE);
@@ -369,10 +386,12 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  process.stderr.write(`bench: appended to ${RESULTS_FILE}\n`);
+  log(`appended to ${RESULTS_FILE}`);
 }
 
-main().catch((error: unknown) => {
-  killWorkload();
-  fail(errorMessage(error), error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
-});
+if (isMainModule(import.meta.url)) {
+  main().catch((error: unknown) => {
+    killWorkload();
+    fail(errorMessage(error), error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
+  });
+}

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, release, totalmem } from 'node:os';
 import { dirname, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The repository's root, ending in a slash. */
 export const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
@@ -100,4 +100,9 @@ export function recordResults(heading: string, introduction: string, section: st
   if (existing === '') appendFileSync(RESULTS_FILE, RESULTS_HEADER);
   if (!existing.includes(heading)) appendFileSync(RESULTS_FILE, `\n${heading}\n\n${introduction}`);
   appendFileSync(RESULTS_FILE, `\n${section}`);
+}
+
+/** Whether the module of this URL is the script node was started with (not imported by another). */
+export function isMainModule(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && moduleUrl === pathToFileURL(process.argv[1]).href;
 }
