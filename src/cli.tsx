@@ -554,7 +554,10 @@ async function runInteractive(options: Options): Promise<void> {
     throw new UsageError('the interactive view needs a terminal: use --json or --snapshot when piping');
   }
   if (replay?.kind === 'snapshot') {
-    const controller = new SnapshotController(replay.opened, { snapshotDirectory: process.cwd() });
+    const controller = new SnapshotController(replay.opened, {
+      snapshotDirectory: process.cwd(),
+      initialFilter: options.filters.text,
+    });
     await showScreen({ controller, stop: async () => undefined, close: () => undefined, farewell: () => '' });
     return;
   }
@@ -584,6 +587,7 @@ async function runInteractive(options: Options): Promise<void> {
     filesOnDemand,
     resolveCgroupId: resolveCgroupIdByPath,
     snapshotDirectory: process.cwd(),
+    initialFilter: options.filters.text,
   });
   await showScreen({
     controller,

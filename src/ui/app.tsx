@@ -17,7 +17,7 @@ import { paneOf } from './panes.ts';
 import { StatusLine } from './status-line.tsx';
 import { Table } from './table.tsx';
 import { scrollFor } from './table-layout.ts';
-import { useAppInput } from './use-app-input.ts';
+import { applyFilter, useAppInput } from './use-app-input.ts';
 import { useSnapshot } from './use-snapshot.ts';
 import { useTerminalSize } from './use-terminal-size.ts';
 import { selectedIndex, useUiState } from './use-ui-state.ts';
@@ -43,6 +43,10 @@ export function App({ controller, onQuit }: AppProps) {
   useEffect(() => {
     controller.showPane(state.pane);
   }, [controller, state.pane]);
+
+  useEffect(() => {
+    if (controller.initialFilter) applyFilter({ controller, dispatch }, controller.initialFilter);
+  }, [controller, dispatch]);
 
   const pane = paneOf(state.pane);
   const sort = state.sort[state.pane];

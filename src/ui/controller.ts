@@ -60,6 +60,8 @@ export interface UiController {
    * it instead of acting.
    */
   readonly readOnly?: string;
+  /** The filter the screen starts with (--filter), applied as if typed; the CLI has refused an invalid one. */
+  readonly initialFilter?: string;
   /** The sort each pane starts with (a snapshot file's); a pane not listed starts with its own. */
   readonly initialSort?: ViewState['sort'];
   /** The latest published snapshot (the frozen one while paused). */

@@ -28,6 +28,8 @@ export interface EngineControllerOptions {
   readonly resolveCgroupId: (path: string) => number | undefined;
   /** Where W writes its snapshot files. */
   readonly snapshotDirectory: string;
+  /** --filter, which the screen starts with. */
+  readonly initialFilter?: string;
 }
 
 export class EngineController implements UiController {
@@ -41,6 +43,7 @@ export class EngineController implements UiController {
   private cachedHeader: HeaderInfo | undefined;
   /** A replay: nothing can be switched, the clock and the host are the recording's. */
   private readonly replaying: boolean;
+  readonly initialFilter: string | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -48,6 +51,7 @@ export class EngineController implements UiController {
   ) {
     this.filters = compilePaneFilters('', options.resolveCgroupId);
     this.replaying = engine.session.kind === 'recording';
+    this.initialFilter = options.initialFilter;
     this.totalsBefore = engine.kindTotals();
     this.publishTimer = setInterval(() => engine.publisher.publishIfDue(engine.session.nowNs() / 1e6), PUBLISH_INTERVAL_MS);
     this.rateTimer = setInterval(() => this.measureRates(), RATE_INTERVAL_MS);

@@ -35,6 +35,8 @@ export interface SnapshotControllerOptions {
   readonly snapshotDirectory: string;
   /** The time a copy is named after: now, unless a test fixes it. */
   readonly now?: () => Date;
+  /** --filter, which the screen starts with. */
+  readonly initialFilter?: string;
 }
 
 function isPaneName(name: string): name is PaneName {
@@ -71,6 +73,7 @@ export class SnapshotController implements UiController {
   readonly readOnly = SNAPSHOT_READ_ONLY;
   readonly paused = false;
   readonly initialSort: ViewState['sort'];
+  readonly initialFilter: string | undefined;
   private readonly document: SnapshotDocument;
   private readonly snapshot: ModelSnapshot;
   private readonly headerInfo: HeaderInfo;
@@ -83,6 +86,7 @@ export class SnapshotController implements UiController {
     this.document = opened.document;
     this.snapshot = opened.snapshot;
     this.headerInfo = headerOf(opened.document);
+    this.initialFilter = options.initialFilter;
     this.initialSort = opened.document.sort.flatMap(({ pane, column, descending }) =>
       isPaneName(pane) ? [{ pane, column: modelColumnName(column), descending }] : [],
     );

@@ -55,7 +55,8 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function applyFilter(input: AppInput, text: string): void {
+/** Applies a filter as the filter bar does: refused with its reason, or in force on every pane. */
+export function applyFilter(input: Pick<AppInput, 'controller' | 'dispatch'>, text: string): void {
   const result = input.controller.applyFilter(text);
   if (!result.ok) {
     input.dispatch({ type: 'filterRejected', error: result.error });

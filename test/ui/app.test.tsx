@@ -296,6 +296,15 @@ describe('filter', () => {
     assert.deepEqual(controller.calls.slice(1), ['applyFilter comm==curl']);
   });
 
+  test('the screen starts with --filter in force, applied as if typed', async () => {
+    const controller = new FakeController();
+    controller.initialFilter = 'comm==curl';
+    const app = await renderApp(controller);
+    assert.deepEqual(tableLines(app.lines()), [PROCESS_HEADER, PROCESS_ROWS.curl]);
+    assert.equal(app.lines().at(-2), 'filter: comm==curl  (user: comm==curl)');
+    assert.ok(controller.calls.includes('applyFilter comm==curl'));
+  });
+
   test('the same filter applies to every pane', async () => {
     const app = await renderApp(new FakeController());
     await app.press('f', ...'pid==4242', enter, '3');

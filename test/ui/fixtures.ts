@@ -355,6 +355,7 @@ export class FakeController implements UiController {
   snapshotError: string | null = null;
   toggleError: string | null = null;
   lastView: ViewState | null = null;
+  initialFilter: string | undefined;
   private snapshot: ModelSnapshot;
   private info: HeaderInfo;
   private readonly listeners = new Set<(snapshot: ModelSnapshot) => void>();
