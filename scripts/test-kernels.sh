@@ -181,33 +181,38 @@ done
 node --import tsx scripts/build-vm-checks.ts >/dev/null
 say "prepared in $(elapsed_since "$started_at") s; booting ${names[*]}"
 
+rm -rf "$CACHE/logs"
 mkdir -p "$CACHE/logs"
 
-# One VM: its serial console goes to logs/<name>.log, its wall time to logs/<name>.seconds.
-run_vm() {
-  local name=$1 package=$2 vm_started qemu_timeout qemu_status=0
-  vm_started=$(date +%s%N)
+# One VM per kernel, all at once, each under a hard timeout: its serial console goes to
+# logs/<name>.log. The timeouts are this shell's own children, so stopping it stops them.
+declare -A index_of_pid
+vm_started=()
+for index in "${!names[@]}"; do
+  vm_started[$index]=$(date +%s%N)
   timeout -k 10 "$VM_TIMEOUT_SECONDS" qemu-system-x86_64 \
     -accel tcg,thread=multi -cpu max -m 512M -smp 1 -nographic -no-reboot -nic none \
-    -kernel "$CACHE/$package/vmlinuz" -initrd "$CACHE/$package/initramfs.cpio.gz" \
+    -kernel "$CACHE/${packages[$index]}/vmlinuz" -initrd "$CACHE/${packages[$index]}/initramfs.cpio.gz" \
     -append "console=ttyS0 quiet panic=-1 lsm=lockdown,capability,landlock,bpf clawtop.project=$PROJECT clawtop.checks=build/vm/test/vm/checks.js" \
     -fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
     -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
-    </dev/null >"$CACHE/logs/$name.log" 2>&1 &
-  qemu_timeout=$!
-  # Stopped early (Ctrl-C): QEMU goes too.
-  trap 'kill "$qemu_timeout" 2>/dev/null' TERM
-  wait "$qemu_timeout" || qemu_status=$?
-  echo "$qemu_status" >"$CACHE/logs/$name.qemu-status"
-  elapsed_since "$vm_started" >"$CACHE/logs/$name.seconds"
-}
-
-for index in "${!names[@]}"; do
-  run_vm "${names[$index]}" "${packages[$index]}" &
+    </dev/null >"$CACHE/logs/${names[$index]}.log" 2>&1 &
   vm_pids+=($!)
+  index_of_pid[$!]=$index
 done
-wait "${vm_pids[@]}" || true
-vm_pids=()
+vm_seconds=()
+qemu_statuses=()
+while [ "${#vm_pids[@]}" -gt 0 ]; do
+  finished=
+  status=0
+  wait -n -p finished "${vm_pids[@]}" || status=$?
+  index=${index_of_pid[$finished]}
+  vm_seconds[$index]=$(elapsed_since "${vm_started[$index]}")
+  qemu_statuses[$index]=$status
+  remaining=()
+  for pid in "${vm_pids[@]}"; do [ "$pid" = "$finished" ] || remaining+=("$pid"); done
+  vm_pids=("${remaining[@]}")
+done
 
 # The failed checks of a TAP log, each with its error message: "<kernel>: not ok N - <check>".
 failed_checks() {
@@ -233,8 +238,8 @@ for index in "${!names[@]}"; do
   name=${names[$index]}
   log=$CACHE/logs/$name.log
   label="$name (${packages[$index]#linux-image-})"
-  seconds=$(cat "$CACHE/logs/$name.seconds")
-  qemu_status=$(cat "$CACHE/logs/$name.qemu-status")
+  seconds=${vm_seconds[$index]}
+  qemu_status=${qemu_statuses[$index]}
   status=$(sed -n 's/^clawtop-vm-exit-status=\([0-9]*\).*/\1/p' "$log" | tail -n 1)
   if [ "$status" = 0 ]; then
     say "$label: passed, $(grep -cE '^ +ok ' "$log") checks, in $seconds s"
