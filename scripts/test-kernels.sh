@@ -222,7 +222,7 @@ failed_checks() {
     /^ *not ok / { check = $0; sub(/^ */, "", check); open = 1; message = ""; quoting = 0; parent = 0; next }
     !open { next }
     /failureType: .subtestsFailed./ { parent = 1 }
-    quoting && (indent($0) > quoting || $0 ~ /^ *$/) { line = $0; sub(/^ */, "", line); message = message "\n      " line; next }
+    quoting && (indent($0) > quoting || $0 ~ /^ *$/) { message = message "\n      " substr($0, quoting + 2); next }
     { quoting = 0 }
     /^ *error: / {
       value = $0; sub(/^ *error: /, "", value)
