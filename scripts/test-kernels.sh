@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run test:kernels: the LSM hooks (lsm/file_open, lsm/socket_connect) and every monitor,
-# proven on Debian's own kernels, which this VM's kernel cannot do (no bpf LSM, no ftrace).
+# proven on Debian's own kernels: this VM's kernel cannot load LSM or fentry programs.
 # Each kernel of the matrix boots under QEMU (software emulation: KVM here is broken) from a
 # busybox initramfs, with the host's root shared read-only over 9p, and runs
 # test/vm/checks.ts against the built clawtop. One VM per kernel, all at once.
@@ -126,11 +126,16 @@ stage_modules() {
 prepare_kernel() {
   local package=$1 directory=$CACHE/$1 deb unpacked
   [ -f "$directory/ready" ] && return 0
-  deb=$(find "$CACHE/debs" -name "${package}_*.deb" | head -n 1)
+  deb=$(find "$CACHE/debs" -maxdepth 1 -name "${package}_*.deb" | head -n 1)
   if [ -z "$deb" ]; then
     say "downloading $package"
-    (cd "$CACHE/debs" && private_apt apt-get download -qq "$package") || die "cannot download $package"
-    deb=$(find "$CACHE/debs" -name "${package}_*.deb" | head -n 1)
+    # Into partial/ first: an interrupted download never looks like a cached package.
+    rm -rf "$CACHE/debs/partial"
+    mkdir -p "$CACHE/debs/partial"
+    (cd "$CACHE/debs/partial" && private_apt apt-get download -qq "$package") || die "cannot download $package"
+    mv "$CACHE/debs/partial/${package}_"*.deb "$CACHE/debs/"
+    rmdir "$CACHE/debs/partial"
+    deb=$(find "$CACHE/debs" -maxdepth 1 -name "${package}_*.deb" | head -n 1)
   fi
   rm -rf "$directory"
   unpacked=$(mktemp -d "$CACHE/unpack.XXXXXX")
@@ -257,7 +262,8 @@ for index in "${!names[@]}"; do
   if [ -n "$checks" ]; then
     echo "$checks"
   else
-    tail -n 30 "$log" | sed "s/^/  $name| /"
+    # Without the terminal resets of the firmware and the console's CRs.
+    tail -n 30 "$log" | sed -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\r$//' -e "s/^/  $name| /"
   fi
   say "$name's whole console: $log"
 done
