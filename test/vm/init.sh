@@ -2,7 +2,7 @@
 # PID 1 of a kernel-test VM (scripts/test-kernels.sh), from a busybox initramfs: loads the
 # modules for a 9p root, shares the host's root read-only with a tmpfs overlay for writes,
 # mounts what clawtop uses, runs the checks with the host's node and powers off. The host
-# reads the checks' exit status from the last line: "clawtop-vm-exit-status=N".
+# reads the checks' exit status from the line "clawtop-vm-exit-status=N".
 /bin/busybox --install -s /bin
 export PATH=/bin
 
@@ -27,6 +27,7 @@ for word in $(cat /proc/cmdline); do
 	clawtop.checks=*) checks=${word#clawtop.checks=} ;;
 	esac
 done
+[ -n "$project" ] && [ -n "$checks" ] || fail "no clawtop.project= or clawtop.checks= on the kernel command line"
 
 # Modules this kernel builds in are not in the initramfs (the host only copies loadable ones).
 for module in $(cat /etc/clawtop-modules); do
