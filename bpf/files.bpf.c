@@ -9,6 +9,8 @@
 #define FILES_O_APPEND 00002000
 #define FILES_AT_FDCWD -100
 #define FILES_NAME_MAX 255
+/* include/linux/fs.h, 0x20000000 since 4.19: a file the kernel opened for itself, not for a process. */
+#define FILES_FMODE_NOACCOUNT 0x20000000
 
 /* Dentries and mount crossings walked per path; deeper paths keep their deepest part, marked truncated. */
 #define FILES_WALK_DEPTH 32
@@ -207,6 +209,12 @@ int BPF_PROG(clawtop_file_open, struct file *file)
 	struct file_event *event;
 	long path_size;
 
+	/*
+	 * The file overlayfs opens on the layer below (a backing or fake-path file) when a
+	 * process opens one of its files: that open is reported already, once.
+	 */
+	if (BPF_CORE_READ(file, f_mode) & FILES_FMODE_NOACCOUNT)
+		return 0;
 	if (current_filtered_out())
 		return 0;
 	event = reserve_record(EVENT_KIND_FILE, sizeof(*event));

@@ -28,10 +28,13 @@ ProbeTarget TargetFor(OptionalFeature feature) {
 }
 
 // An LSM program loads and attaches even where the bpf LSM is not active; it just never runs.
+// Only securityfs lists the active LSMs: unread, the LSM hooks might see nothing at all.
 std::string InactiveLsmReason() {
   std::ifstream lsm_list("/sys/kernel/security/lsm");
   std::string active;
-  if (!lsm_list || !std::getline(lsm_list, active)) return "";
+  if (!lsm_list || !std::getline(lsm_list, active))
+    return "cannot tell whether the bpf LSM is active: /sys/kernel/security/lsm is unreadable "
+           "(mount -t securityfs securityfs /sys/kernel/security)";
   if (("," + active + ",").find(",bpf,") != std::string::npos) return "";
   return "the bpf LSM is not active (" + active + "); boot with lsm=" + active + ",bpf";
 }
