@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_RING_SIZE_BYTES } from '../src/core/native.ts';
 import { ensureTracefs, privilegeProblem } from '../src/core/preflight.ts';
 import { formatFilesKeepUp, keptUp as filesKeptUp, measureFilesKeepUp } from './files-keep-up.ts';
-import { buildCli, measureMemory } from './memory.ts';
+import { measureMemory } from './memory.ts';
 import {
   QUICK_STEP_SECONDS,
   STEP_SECONDS,
@@ -17,6 +17,7 @@ import {
 } from './pipeline.ts';
 import {
   RESULTS_FILE,
+  buildCli,
   count,
   describeCommand,
   describeCommit,

@@ -106,3 +106,24 @@ export function recordResults(heading: string, introduction: string, section: st
 export function isMainModule(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && moduleUrl === pathToFileURL(process.argv[1]).href;
 }
+
+/** What users run (the README's command), built from src/ by buildCli. */
+export const CLI = 'dist/cli.js';
+
+/**
+ * Compiles src/ into dist/ as `npm run build:ts` does, on every run: it takes a few seconds,
+ * and a stale dist/ would measure old code.
+ */
+export function buildCli(): void {
+  process.stderr.write(`bench: building ${CLI} (tsc -p tsconfig.build.json)\n`);
+  try {
+    execFileSync(process.execPath, [`${REPOSITORY}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {
+      cwd: REPOSITORY,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    // tsc reports type errors on stdout.
+    const output = error instanceof Error && 'stdout' in error ? String(error.stdout).trim() : '';
+    throw new Error(`failed to build ${CLI}: ${output || errorMessage(error)}`);
+  }
+}

@@ -2,21 +2,23 @@
  * Soak: whether clawtop's memory stays flat over a long run under a steady load. The real
  * CLI as users run it (`node dist/cli.js --snapshot FILE --monitors exec,files`, dist/ built
  * from the current source first) watches a paced workload: openat() + close() of /dev/null
- * at RATE per second (a child process, ticks of 10 ms), each open one files event. clawtop's
+ * at RATE per second (bench/open-rate.c, in slices of 1 ms), each open one files event. clawtop's
  * VmRSS is read from /proc every 10 s. Flat: the mean RSS of the last minute is within 10%
  * of the mean of the second minute (the first is warm-up: tables and the heap filling).
  * The table and an RSS-over-time figure are appended to docs/BENCHMARKS.md.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { readSnapshotFile } from '../src/core/snapshot-file.ts';
 import {
+  CLI,
   REPOSITORY,
+  buildCli,
+  buildWorkload,
   count,
   describeCommand,
   describeCommit,
@@ -42,10 +44,12 @@ const HELP = `
 `;
 
 const SAMPLE_MS = 10_000;
-const TICK_MS = 10;
 const FLAT_TOLERANCE = 0.1;
 const MIB = 1024 ** 2;
-const CLI = 'dist/cli.js';
+const WORKLOAD_SOURCE = `${REPOSITORY}bench/open-rate.c`;
+const WORKLOAD_PROGRAM = `${REPOSITORY}build/bench/open-rate`;
+/** open-rate's DISTINCT 0: open and close /dev/null. */
+const OPEN_CLOSE_DEV_NULL = '0';
 
 interface Options {
   readonly minutes: number;
@@ -67,33 +71,6 @@ function parseOptions(args: string[]): Options {
     else fail(`bad option ${flag} ${args[index] ?? ''} (see --help)`, 2);
   }
   return { minutes, rate };
-}
-
-/** The workload, run as `node bench/soak.ts --workload RATE`: paced opens until killed. */
-async function runWorkload(rate: number): Promise<never> {
-  const perTick = Math.max(1, Math.round((rate * TICK_MS) / 1000));
-  const start = performance.now();
-  let done = 0;
-  for (;;) {
-    const due = Math.floor(((performance.now() - start) / TICK_MS) * perTick);
-    // Never catch up more than a second's worth at once after a stall.
-    for (let budget = Math.min(due - done, rate); budget > 0; budget--, done++) closeSync(openSync('/dev/null', 'r'));
-    if (due - done > rate) done = due - rate;
-    await sleep(TICK_MS);
-  }
-}
-
-function buildCli(): void {
-  process.stderr.write(`bench: building ${CLI} (tsc -p tsconfig.build.json)\n`);
-  try {
-    execFileSync(process.execPath, [`${REPOSITORY}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {
-      cwd: REPOSITORY,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (error) {
-    const output = error instanceof Error && 'stdout' in error ? String(error.stdout).trim() : '';
-    throw new Error(`failed to build ${CLI}: ${output || errorMessage(error)}`);
-  }
 }
 
 function rssBytes(pid: number): number | undefined {
@@ -133,10 +110,10 @@ function figure(samples: readonly Sample[]): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args[0] === '--workload') await runWorkload(Number(args[1]));
   const options = parseOptions(args);
   if (process.getuid?.() !== 0) fail('needs root (clawtop loads BPF programs)', 1);
   buildCli();
+  buildWorkload(WORKLOAD_SOURCE, WORKLOAD_PROGRAM);
 
   const directory = mkdtempSync(join(tmpdir(), 'clawtop-soak-'));
   const snapshotPath = join(directory, 'soak.json');
@@ -149,10 +126,11 @@ async function main(): Promise<void> {
   );
   let clawtopStderr = '';
   clawtop.stderr.setEncoding('utf8').on('data', (chunk: string) => (clawtopStderr += chunk));
-  const workload = spawn(process.execPath, ['--import', 'tsx', 'bench/soak.ts', '--workload', String(options.rate)], {
-    cwd: REPOSITORY,
-    stdio: 'ignore',
+  // It runs a little longer than clawtop, so the load lasts to clawtop's end; killed then.
+  const workload = spawn(WORKLOAD_PROGRAM, [String(options.rate), String(durationSeconds + 60), OPEN_CLOSE_DEV_NULL], {
+    stdio: ['pipe', 'ignore', 'inherit'],
   });
+  workload.stdin.end('s');
   const killWorkload = () => workload.exitCode === null && workload.kill('SIGKILL');
   process.on('exit', killWorkload);
 
