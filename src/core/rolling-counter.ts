@@ -33,6 +33,12 @@ export class RollingCounter {
   /** The latest second added: the ring holds seconds latestSecond - horizonSeconds .. latestSecond. */
   private latestSecond = Number.NEGATIVE_INFINITY;
   private totalCount = 0;
+  /**
+   * rates() of this second: a snapshot asks every row for its rates up to 30 times a second,
+   * and they cannot change within a second but by an add to an earlier second.
+   */
+  private ratesSecond = Number.NaN;
+  private ratesOfSecond: Rates = { perSecond1: 0, perSecond10: 0, perSecond60: 0 };
 
   constructor(horizonSeconds = 60) {
     if (!Number.isSafeInteger(horizonSeconds) || horizonSeconds < 1) {
@@ -47,6 +53,7 @@ export class RollingCounter {
     this.buckets.fill(0);
     this.latestSecond = Number.NEGATIVE_INFINITY;
     this.totalCount = 0;
+    this.ratesSecond = Number.NaN;
   }
 
   /** Everything ever added, including what has aged out of the ring. */
@@ -61,6 +68,7 @@ export class RollingCounter {
    */
   add(nowSecond: number, count = 1): void {
     this.totalCount += count;
+    if (nowSecond < this.ratesSecond) this.ratesSecond = Number.NaN;
     const latest = this.latestSecond;
     if (nowSecond > latest) {
       this.clearAfter(latest, nowSecond);
@@ -91,12 +99,16 @@ export class RollingCounter {
 
   /** The rate over each of RATE_WINDOWS_SECONDS; the horizon must cover the longest (60 s). */
   rates(nowSecond: number): Rates {
-    const [short, medium, long] = RATE_WINDOWS_SECONDS;
-    return {
-      perSecond1: this.rate(nowSecond, short),
-      perSecond10: this.rate(nowSecond, medium),
-      perSecond60: this.rate(nowSecond, long),
-    };
+    if (nowSecond !== this.ratesSecond) {
+      const [short, medium, long] = RATE_WINDOWS_SECONDS;
+      this.ratesOfSecond = {
+        perSecond1: this.rate(nowSecond, short),
+        perSecond10: this.rate(nowSecond, medium),
+        perSecond60: this.rate(nowSecond, long),
+      };
+      this.ratesSecond = nowSecond;
+    }
+    return this.ratesOfSecond;
   }
 
   /** Zeroes the buckets of seconds from after `from` up to `to`: time moved over them since they were last used. */

@@ -129,6 +129,18 @@ test('rates() gives the 1 s, 10 s and 60 s windows', () => {
   assert.deepEqual(counter.rates(61), { perSecond1: 100, perSecond10: 10.6, perSecond60: 190 / 60 });
 });
 
+test('rates() read again in the same second count an add that arrived late for an earlier one', () => {
+  const counter = new RollingCounter();
+  counter.add(100, 4);
+  counter.add(101, 1);
+  assert.deepEqual(counter.rates(101), { perSecond1: 4, perSecond10: 0.4, perSecond60: 4 / 60 });
+  counter.add(101, 5); // the current second: not in any window until it completes
+  assert.equal(counter.rates(101).perSecond1, 4);
+  counter.add(100, 2); // late, from another CPU's side of the second's edge
+  assert.deepEqual(counter.rates(101), { perSecond1: 6, perSecond10: 0.6, perSecond60: 6 / 60 });
+  assert.equal(counter.rates(102).perSecond1, 6);
+});
+
 test('windows outside 1..horizon and horizons that are not whole seconds are refused', () => {
   const counter = new RollingCounter(60);
   for (const window of [0, -1, 61, 1.5, Number.NaN]) {
