@@ -148,7 +148,7 @@ interface Ingest {
   readonly stats: DecodeStats;
 }
 
-function createIngest(): { ingest: Ingest; onBatch: (batch: Buffer) => void } {
+function createIngest(): { ingest: Ingest; onBatch: (batch: Uint8Array) => void } {
   const ingest: Ingest = { workloadTgid: 0, ingested: 0, unexpected: 0, stats: createDecodeStats() };
   // One field of every record is read: each must be the workload's, at the contract's offset.
   const visit: RecordVisitor = (kind, view, offset) => {

@@ -6,7 +6,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "errors.h"
 
@@ -22,19 +24,28 @@ constexpr size_t kQueuedBatches = 4;
 // Returned by AppendRecord to stop libbpf's consume loop; not an errno.
 constexpr int kBatchFull = -1000000;
 
+// Room past kBatchBytes for the record that fills a batch.
+constexpr size_t kBatchSlackBytes = 4096;
+
 Batch *NewBatch() {
   auto *batch = new Batch();
-  batch->reserve(kBatchBytes + 4096);
+  batch->reserve(kBatchBytes + kBatchSlackBytes);
   return batch;
 }
 
 }  // namespace
 
-void DeliverBatch(Napi::Env env, Napi::Function on_batch, std::nullptr_t *, Batch *batch) {
+void DeliverBatch(Napi::Env env, Napi::Function on_batch, DeliveryBuffer *delivery, Batch *batch) {
   // env is null when the function is being torn down with batches still queued.
   if (env != nullptr && on_batch != nullptr) {
     try {
-      on_batch.Call({Napi::Buffer<uint8_t>::Copy(env, batch->data(), batch->size())});
+      if (delivery->storage.IsEmpty() || delivery->storage.Value().ByteLength() < batch->size()) {
+        size_t capacity = std::max(batch->size(), kBatchBytes + kBatchSlackBytes);
+        delivery->storage = Napi::Persistent(Napi::ArrayBuffer::New(env, capacity));
+      }
+      Napi::ArrayBuffer storage = delivery->storage.Value();
+      std::memcpy(storage.Data(), batch->data(), batch->size());
+      on_batch.Call({Napi::Uint8Array::New(env, batch->size(), storage, 0)});
     } catch (const Napi::Error &error) {
       error.ThrowAsJavaScriptException();
     }
@@ -64,7 +75,10 @@ RingDrainer::RingDrainer(Napi::Env env, int ring_map_fd, Napi::Function on_batch
     delete batch_;
     throw Napi::Error::New(env, FailureMessage("watch ring buffer", error_number));
   }
-  deliver_ = BatchFunction::New(env, on_batch, "clawtop-ring-drainer", kQueuedBatches, 1);
+  // The function owns the delivery buffer: batches still queued at teardown reach DeliverBatch
+  // after the drainer is gone.
+  deliver_ = BatchFunction::New(env, on_batch, "clawtop-ring-drainer", kQueuedBatches, 1, new DeliveryBuffer(),
+                                [](Napi::Env, void *, DeliveryBuffer *delivery) { delete delivery; });
   // Registered after the thread-safe function, so at environment teardown it runs first
   // (hooks run in reverse order) and the worker is gone before the function is.
   teardown_hook_registered_ = napi_add_env_cleanup_hook(env, OnEnvironmentTeardown, this) == napi_ok;

@@ -36,7 +36,7 @@ export function kindTotals(counters: KernelCounters, stats: DecodeStats): KindTo
 
 /** What a recorder (--record) is told: every raw batch, every event's ids, every tick's readings. */
 export interface EngineRecorder {
-  batch(nowNs: number, batch: Buffer): void;
+  batch(nowNs: number, batch: Uint8Array): void;
   event(event: ClawtopEvent): void;
   tick(nowNs: number, counters: KernelCounters, cgroupTraffic: readonly CgroupTrafficTotals[] | null): void;
 }
@@ -125,7 +125,7 @@ export class Engine {
     });
   }
 
-  private ingestBatch(batch: Buffer): void {
+  private ingestBatch(batch: Uint8Array): void {
     const nowNs = this.session.nowNs();
     const nowSecond = Math.floor(nowNs / 1e9);
     const recorder = this.recorder;

@@ -27,7 +27,7 @@ export function monotonicNowNs(): number {
 
 export interface SourceHandlers {
   /** One ring buffer batch, raw, as the native reader hands it over. */
-  readonly onBatch: (batch: Buffer) => void;
+  readonly onBatch: (batch: Uint8Array) => void;
   /** Once a second: read readCgroupTraffic() and readCounters() now. */
   readonly onTick: () => void;
   /** A recording played to its end; never called by the kernel. */

@@ -79,7 +79,7 @@ interface NativeBpfSession {
   }): HookReport;
   setMonitor(name: ProgramSetName, on: boolean): HookReport;
   setSetting(name: RuntimeSetting | KernelFilter, value: number | null): void;
-  start(onBatch: (batch: Buffer) => void): void;
+  start(onBatch: (batch: Uint8Array) => void): void;
   readCounters(): KernelCounters;
   readCgroupTraffic(): CgroupTrafficTotals[];
   close(): void;
@@ -154,7 +154,7 @@ export class KernelSession {
     process.once('exit', this.closeOnExit);
   }
 
-  start(onBatch: (batch: Buffer) => void): void {
+  start(onBatch: (batch: Uint8Array) => void): void {
     this.native.start(onBatch);
   }
 

@@ -126,8 +126,9 @@ export class RecordingWriter implements EngineRecorder {
     this.flush();
   }
 
-  batch(nowNs: number, batch: Buffer): void {
-    this.append(RecordType.batch, nowNs, batch);
+  batch(nowNs: number, batch: Uint8Array): void {
+    // A batch's memory is reused by the reader after the callback: keep a copy.
+    this.append(RecordType.batch, nowNs, Buffer.from(batch));
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
   }
 
@@ -200,8 +201,7 @@ export class RecordingWriter implements EngineRecorder {
     header.writeUInt32LE(payload.length, 4);
     header.writeBigUInt64LE(BigInt(Math.max(0, Math.round(nowNs))), 8);
     this.push(header);
-    // The batch Buffer may be reused by the reader after the callback: keep a copy.
-    this.push(type === RecordType.batch ? Buffer.from(payload) : payload);
+    this.push(payload);
     this.records++;
   }
 
