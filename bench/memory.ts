@@ -6,7 +6,7 @@
  * must hold at most DEFAULT_CAPACITY.files file rows. Prints one table and appends it to
  * docs/BENCHMARKS.md with the machine and commit it was measured on.
  */
-import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,8 +20,10 @@ import { DEFAULT_RING_SIZE_BYTES, parseByteSize, ringSizeProblem } from '../src/
 import { privilegeProblem } from '../src/core/preflight.ts';
 import { readSnapshotFile, type SnapshotDocument } from '../src/core/snapshot-file.ts';
 import {
+  CLI,
   REPOSITORY,
   RESULTS_FILE,
+  buildCli,
   buildWorkload,
   count,
   describeBytes,
@@ -79,9 +81,6 @@ const MIB = 1024 ** 2;
 
 const WORKLOAD_SOURCE = `${REPOSITORY}bench/open-distinct.c`;
 const WORKLOAD_PROGRAM = `${REPOSITORY}build/bench/open-distinct`;
-/** What users run (the README's command), and the compiler that builds it from src/. */
-const CLI = 'dist/cli.js';
-const TSC = `${REPOSITORY}node_modules/typescript/bin/tsc`;
 const SECTION_HEADING = '## memory (`npm run bench:memory`, bench/memory.ts)';
 
 const SECTION_INTRO = `Whether clawtop's memory stays flat however many distinct paths it sees. The workload
@@ -155,24 +154,6 @@ function parseOptions(args: string[]): Options {
   const ringProblem = ringSizeProblem(ringSizeBytes);
   if (ringProblem) throw new UsageError(`--ring-size: ${ringProblem}`);
   return { paths, ringSizeText, ringSizeBytes };
-}
-
-/**
- * Compiles src/ into dist/ as `npm run build:ts` does, on every run: it takes a few seconds,
- * and a stale dist/ would measure old code.
- */
-function buildCli(): void {
-  process.stderr.write(`bench: building ${CLI} (tsc -p tsconfig.build.json)\n`);
-  try {
-    execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json'], {
-      cwd: REPOSITORY,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (error) {
-    // tsc reports type errors on stdout.
-    const output = error instanceof Error && 'stdout' in error ? String(error.stdout).trim() : '';
-    throw new Error(`failed to build ${CLI}: ${output || errorMessage(error)}`);
-  }
 }
 
 // ---------------------------------------------------------------------------------------
