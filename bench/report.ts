@@ -22,6 +22,7 @@ const RESULTS_HEADER = `# Benchmarks
 
 Measured numbers, newest last. Each section is appended by the script that measured it,
 with the machine, the commit (\`+dirty\`: with uncommitted changes) and the exact command.
+\`npm run bench:tax\` also runs clawtop's peers: \`apt-get install -y libbpf-tools bpftrace\`.
 `;
 
 export function fail(message: string, exitCode: number): never {

@@ -571,6 +571,11 @@ export async function measureTax(options: TaxOptions): Promise<TaxRow[]> {
       return { tool, workload: target.name, runs: [], notMeasured: 'missing' in command ? command.missing : undefined };
     }),
   );
+  const tracers = otherTracers(undefined);
+  if (tracers.length > 0) {
+    const list = tracers.join(', ');
+    process.stderr.write(`bench: other processes hold BPF links or perf events (${list}): their rows will be marked\n`);
+  }
   const ownCpus = cpuList(process.pid);
   pinThreads(process.pid, String(TOOL_CPU));
   try {
