@@ -347,8 +347,8 @@ interface Run {
   readonly wallPerSecond: number;
   /** The part of its CPU the workload had (WorkloadRun.cpuShare). */
   readonly cpuShare: number;
-  /** What may have slowed this run besides the tool measured. */
-  readonly disturbances: readonly string[];
+  /** Other processes holding BPF links or perf events, before or after the run. */
+  readonly otherTracers: readonly string[];
 }
 
 interface AttachedRun extends Run {
@@ -369,13 +369,11 @@ async function measureRun(target: Workload, plan: Plan, tool: StartedTool | unde
     throw new NotMeasured(`stopped during the run (${describeExit(tool.process)}): ${lastLine(tool.stderr())}`);
   }
   for (const tracer of otherTracers(toolPid)) tracers.add(tracer);
-  const disturbances: string[] = [];
-  if (tracers.size > 0) disturbances.push(`other tracers attached: ${[...tracers].join(', ')}`);
   return {
     perSecond: result.perCpuSecond,
     wallPerSecond: result.perSecond,
     cpuShare: result.cpuShare,
-    disturbances,
+    otherTracers: [...tracers],
   };
 }
 
@@ -513,7 +511,9 @@ function rowOf(cell: Cell, bpftraceRatio: number | undefined): TaxRow {
   const ratio = median(complete.map((run) => run.perSecond / bareOf(run)));
   const involved = complete.flatMap((run) => [run, run.bareBefore, run.bareAfter!]);
   const cpuShare = Math.min(...involved.map((run) => run.cpuShare));
-  const disturbances = involved.flatMap((run) => run.disturbances);
+  const tracers = [...new Set(involved.flatMap((run) => run.otherTracers))].sort();
+  const disturbances: string[] = [];
+  if (tracers.length > 0) disturbances.push(`other tracers attached: ${tracers.join(', ')}`);
   if (cpuShare < CPU_SHARE_NOTED) {
     disturbances.push(`other tasks took up to ${percent(1 - cpuShare)} of CPU ${WORKLOAD_CPU} during a run`);
   }
@@ -526,7 +526,7 @@ function rowOf(cell: Cell, bpftraceRatio: number | undefined): TaxRow {
     cpuShare,
     notMeasured: undefined,
     targetMet: target?.threshold === undefined ? undefined : ratio >= target.threshold,
-    disturbances: [...new Set(disturbances)],
+    disturbances,
   };
 }
 
