@@ -83,6 +83,8 @@ const ATTACH_TIMEOUT_MS = 30_000;
 /** After SIGINT, how long a tool gets to exit before SIGKILL. */
 const STOP_TIMEOUT_MS = 5_000;
 const STDERR_KEPT_BYTES = 4096;
+/** Runs of a workload, when other tracers attached or detached during the previous ones. */
+const RUN_ATTEMPTS = 3;
 /** A row one of whose runs had less than this share of its CPU (other tasks took the rest) is marked. */
 const CPU_SHARE_NOTED = 0.9;
 
@@ -357,24 +359,34 @@ interface AttachedRun extends Run {
   bareAfter?: Run;
 }
 
-/** One run of the workload, with the tool (already attached) or bare. */
+/**
+ * One run of the workload, with the tool (already attached) or bare. Other tracers come and
+ * go on a shared machine, and a syscall tracepoint of theirs slows every syscall: a run
+ * during which they changed is run again, up to RUN_ATTEMPTS times.
+ */
 async function measureRun(target: Workload, plan: Plan, tool: StartedTool | undefined): Promise<Run> {
   const toolPid = tool?.process.pid;
-  const tracers = new Set(otherTracers(toolPid));
-  const result = await runWorkload(target.program, target.args(plan.runSeconds), {
-    cpu: WORKLOAD_CPU,
-    seconds: plan.runSeconds,
-  });
-  if (tool && (tool.process.exitCode !== null || tool.process.signalCode !== null)) {
-    throw new NotMeasured(`stopped during the run (${describeExit(tool.process)}): ${lastLine(tool.stderr())}`);
+  for (let attempt = 1; ; attempt++) {
+    const before = otherTracers(toolPid);
+    const result = await runWorkload(target.program, target.args(plan.runSeconds), {
+      cpu: WORKLOAD_CPU,
+      seconds: plan.runSeconds,
+    });
+    if (tool && (tool.process.exitCode !== null || tool.process.signalCode !== null)) {
+      throw new NotMeasured(`stopped during the run (${describeExit(tool.process)}): ${lastLine(tool.stderr())}`);
+    }
+    const after = otherTracers(toolPid);
+    const tracers = [...new Set([...before, ...after])].sort();
+    const unchanged = tracers.length === before.length && tracers.length === after.length;
+    if (unchanged || attempt === RUN_ATTEMPTS) {
+      return {
+        perSecond: result.perCpuSecond,
+        wallPerSecond: result.perSecond,
+        cpuShare: result.cpuShare,
+        otherTracers: tracers,
+      };
+    }
   }
-  for (const tracer of otherTracers(toolPid)) tracers.add(tracer);
-  return {
-    perSecond: result.perCpuSecond,
-    wallPerSecond: result.perSecond,
-    cpuShare: result.cpuShare,
-    otherTracers: [...tracers],
-  };
 }
 
 interface Cell {
@@ -458,6 +470,19 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+/**
+ * The bare runs either side of an attached run, or only the one that ran with the same
+ * other tracers attached, when just one did: the tracers' cost is then in both or neither.
+ */
+function baresLike(run: AttachedRun): Run[] {
+  const key = (tracers: readonly string[]) => tracers.join(' ');
+  const bares = [run.bareBefore, run.bareAfter!];
+  const alike = bares.filter((bare) => key(bare.otherTracers) === key(run.otherTracers));
+  return alike.length === 1 ? alike : bares;
+}
+
 const filesOn = (tool: Tool) => tool.monitors?.includes('files') ?? false;
 
 interface Target {
@@ -506,8 +531,8 @@ function rowOf(cell: Cell, bpftraceRatio: number | undefined): TaxRow {
       disturbances: [],
     };
   }
-  const bareOf = (run: AttachedRun) => (run.bareBefore.perSecond + run.bareAfter!.perSecond) / 2;
-  const wallBareOf = (run: AttachedRun) => (run.bareBefore.wallPerSecond + run.bareAfter!.wallPerSecond) / 2;
+  const bareOf = (run: AttachedRun) => mean(baresLike(run).map((bare) => bare.perSecond));
+  const wallBareOf = (run: AttachedRun) => mean(baresLike(run).map((bare) => bare.wallPerSecond));
   const ratio = median(complete.map((run) => run.perSecond / bareOf(run)));
   const involved = complete.flatMap((run) => [run, run.bareBefore, run.bareAfter!]);
   const cpuShare = Math.min(...involved.map((run) => run.cpuShare));
@@ -686,15 +711,17 @@ clawtop does, and stands in for it where tcpconnect cannot attach.
 Protocol: per workload, bare, tool, bare, tool, ..., bare, the tools' order rotated each
 round; a tool's run starts once its BPF links and perf events (counted in /proc/PID/fd) have
 stopped changing, and the tool is stopped by pid with SIGINT (SIGKILL after 5 s) before the
-next bare run.
+next bare run. Other processes holding BPF links or perf events are listed before and after
+each run; a run during which they changed is run again (up to ${RUN_ATTEMPTS} times), and an
+attached run is compared with the bare run beside it that had the same ones, if only one did.
 
 - **ops/CPU s**: what the workload did per second of its own CPU time (cgroup cpu.stat
   usage_usec). A tool's programs and the tracing paths run in the workload's context and
   are charged to it (interrupt time too, without CONFIG_IRQ_TIME_ACCOUNTING, as here); the
   time other tasks take from its CPU is not, so this holds on a shared machine where
   wall-clock ops/s do not. On a CPU of its own the two are equal.
-- **bare**, **attached**: medians over the rounds, the bare one of the mean of the two bare
-  runs either side of each attached run.
+- **bare**, **attached**: medians over the rounds, the bare one of the mean of the bare runs
+  either side of each attached run.
 - **ratio**: median over the rounds of attached / that mean. 1.000 = no cost.
 - **wall ratio**: the same from wall-clock ops/s. Near **ratio** when the CPU share is near
   100%; far below it would mean a cost off the workload's CPU (a lock held by the tool).
