@@ -1,13 +1,17 @@
 /**
- * What every benchmark script shares: building its C workload, describing where a run was
- * measured (machine, commit, command), formatting its markdown table and appending its
- * section to docs/BENCHMARKS.md.
+ * What every benchmark script shares: building its C workload and dist/, running a workload
+ * pinned to one CPU, describing where a run was measured (machine, commit, command),
+ * formatting its markdown table and appending its section to docs/BENCHMARKS.md.
  */
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, totalmem } from 'node:os';
 import { dirname, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { findCgroup2Root } from '../src/core/cgroups.ts';
 
 /** The repository's root, ending in a slash. */
 export const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
@@ -18,6 +22,7 @@ const RESULTS_HEADER = `# Benchmarks
 
 Measured numbers, newest last. Each section is appended by the script that measured it,
 with the machine, the commit (\`+dirty\`: with uncommitted changes) and the exact command.
+\`npm run bench:tax\` also runs clawtop's peers: \`apt-get install -y libbpf-tools bpftrace\`.
 `;
 
 export function fail(message: string, exitCode: number): never {
@@ -39,6 +44,177 @@ export function buildWorkload(source: string, program: string): void {
   } catch (error) {
     const stderr = error instanceof Error && 'stderr' in error ? String(error.stderr).trim() : '';
     throw new Error(`failed to compile ${source}: ${stderr || errorMessage(error)}`);
+  }
+}
+
+/** What users run (the README's command), and the compiler that builds it from src/. */
+export const CLI = 'dist/cli.js';
+const TSC = `${REPOSITORY}node_modules/typescript/bin/tsc`;
+
+/**
+ * Compiles src/ into dist/ as `npm run build:ts` does, on every run: it takes a few seconds,
+ * and a stale dist/ would measure old code.
+ */
+export function buildCli(): void {
+  process.stderr.write(`bench: building ${CLI} (tsc -p tsconfig.build.json)\n`);
+  try {
+    execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json'], {
+      cwd: REPOSITORY,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    // tsc reports type errors on stdout.
+    const output = error instanceof Error && 'stdout' in error ? String(error.stdout).trim() : '';
+    throw new Error(`failed to build ${CLI}: ${output || errorMessage(error)}`);
+  }
+}
+
+/** One run of a workload that counts what it did in a fixed time (bench/*-loop.c). */
+export interface WorkloadRun {
+  /** What the workload printed: calls, opens, children or connections made. */
+  readonly count: number;
+  /** count / its seconds: wall-clock. */
+  readonly perSecond: number;
+  /** CPU time of the workload and its children, kernel work in their context included. */
+  readonly cpuSeconds: number;
+  /**
+   * count / cpuSeconds. On a CPU shared with other tasks this holds where perSecond
+   * falls with the time they take; on a CPU of its own the two are equal.
+   */
+  readonly perCpuSecond: number;
+  /** cpuSeconds / its seconds: the part of its CPU it had, the rest taken by other tasks. */
+  readonly cpuShare: number;
+}
+
+export interface WorkloadOptions {
+  /** The one CPU it runs on (taskset), and everything it forks. */
+  readonly cpu: number;
+  /** How long it runs, as its arguments ask: its count is divided by this. */
+  readonly seconds: number;
+  /** Called with its pid once it waits for its start byte, before it gets it. */
+  readonly beforeStart?: (pid: number) => void | Promise<void>;
+}
+
+/** Workloads under way, killed on every way out. */
+const runningWorkloads = new Set<ChildProcess>();
+
+export function killWorkloads(): void {
+  for (const workload of runningWorkloads) {
+    if (workload.exitCode === null && workload.signalCode === null) workload.kill('SIGKILL');
+  }
+  runningWorkloads.clear();
+}
+
+const CGROUP_REMOVE_ATTEMPTS = 20;
+const CGROUP_REMOVE_RETRY_MS = 5;
+const CGROUP_PREFIX = 'clawtop-bench-';
+let cgroupsMade = 0;
+
+/** Cgroups of runs whose benchmark was killed before removing them: empty, they go at once. */
+function removeStaleCgroups(root: string): void {
+  for (const entry of readdirSync(root)) {
+    const pid = new RegExp(`^${CGROUP_PREFIX}(\\d+)-\\d+$`).exec(entry)?.[1];
+    if (pid === undefined || existsSync(`/proc/${pid}`)) continue;
+    try {
+      rmdirSync(`${root}/${entry}`);
+    } catch {
+      // still busy: left for the next run
+    }
+  }
+}
+
+/**
+ * A cgroup v2 of one workload run, for its CPU time with its children's.
+ * Made under the v2 root; clawtop's cgroup hooks, attached there, see it as they see any.
+ */
+class WorkloadCgroup {
+  readonly path: string;
+
+  constructor() {
+    const root = findCgroup2Root();
+    if (root === undefined) throw new Error('failed to find the cgroup v2 mount: the workload\'s CPU time needs it');
+    if (cgroupsMade === 0) removeStaleCgroups(root);
+    this.path = `${root}/${CGROUP_PREFIX}${process.pid}-${++cgroupsMade}`;
+    mkdirSync(this.path);
+  }
+
+  enter(pid: number): void {
+    writeFileSync(`${this.path}/cgroup.procs`, String(pid));
+  }
+
+  /** CPU time its tasks used, in microseconds. */
+  cpuMicroseconds(): number {
+    const usage = Number(/^usage_usec (\d+)$/m.exec(readFileSync(`${this.path}/cpu.stat`, 'utf8'))?.[1]);
+    if (!Number.isFinite(usage)) throw new Error(`failed to read ${this.path}/cpu.stat`);
+    return usage;
+  }
+
+  /** After the workload is reaped; the kernel may take a moment to see the cgroup empty. */
+  async remove(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        rmdirSync(this.path);
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return;
+        if (code !== 'EBUSY' || attempt === CGROUP_REMOVE_ATTEMPTS) {
+          throw new Error(`failed to remove ${this.path}: ${errorMessage(error)}`);
+        }
+        await sleep(CGROUP_REMOVE_RETRY_MS);
+      }
+    }
+  }
+}
+
+/**
+ * Runs a workload that waits for one byte on stdin, works flat out for its SECONDS and
+ * prints one count (bench/getppid-loop.c and the tax loops), pinned to one CPU, in a
+ * cgroup of its own that measures its CPU time.
+ */
+export async function runWorkload(program: string, args: readonly string[], options: WorkloadOptions): Promise<WorkloadRun> {
+  const cgroup = new WorkloadCgroup();
+  // taskset execs the workload: the child's pid is the workload's.
+  const workload = spawn('taskset', ['-c', String(options.cpu), program, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  runningWorkloads.add(workload);
+  try {
+    let output = '';
+    workload.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const closed = once(workload, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+    await once(workload, 'spawn');
+    cgroup.enter(workload.pid!);
+    await options.beforeStart?.(workload.pid!);
+
+    const cpuBefore = cgroup.cpuMicroseconds();
+    workload.stdin.end('s');
+    const [exitCode, signal] = await closed;
+    const cpuSeconds = (cgroup.cpuMicroseconds() - cpuBefore) / 1e6;
+    if (exitCode !== 0) {
+      const reason = signal ? `killed by ${signal}` : `exit code ${exitCode}`;
+      throw new Error(`failed to run ${program}: ${reason}`);
+    }
+    const counted = Number(output.trim());
+    if (!Number.isSafeInteger(counted)) {
+      throw new Error(`failed to read the count of ${program}: got "${output.trim()}"`);
+    }
+    if (!(cpuSeconds > 0)) throw new Error(`failed to measure the CPU time of ${program}: none counted`);
+    return {
+      count: counted,
+      perSecond: counted / options.seconds,
+      cpuSeconds,
+      perCpuSecond: counted / cpuSeconds,
+      cpuShare: cpuSeconds / options.seconds,
+    };
+  } finally {
+    if (workload.exitCode === null && workload.signalCode === null) {
+      const closed = once(workload, 'close');
+      workload.kill('SIGKILL');
+      await closed;
+    }
+    runningWorkloads.delete(workload);
+    await cgroup.remove();
   }
 }
 
@@ -105,25 +281,4 @@ export function recordResults(heading: string, introduction: string, section: st
 /** Whether the module of this URL is the script node was started with (not imported by another). */
 export function isMainModule(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && moduleUrl === pathToFileURL(process.argv[1]).href;
-}
-
-/** What users run (the README's command), built from src/ by buildCli. */
-export const CLI = 'dist/cli.js';
-
-/**
- * Compiles src/ into dist/ as `npm run build:ts` does, on every run: it takes a few seconds,
- * and a stale dist/ would measure old code.
- */
-export function buildCli(): void {
-  process.stderr.write(`bench: building ${CLI} (tsc -p tsconfig.build.json)\n`);
-  try {
-    execFileSync(process.execPath, [`${REPOSITORY}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {
-      cwd: REPOSITORY,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (error) {
-    // tsc reports type errors on stdout.
-    const output = error instanceof Error && 'stdout' in error ? String(error.stdout).trim() : '';
-    throw new Error(`failed to build ${CLI}: ${output || errorMessage(error)}`);
-  }
 }
