@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -19,6 +19,8 @@ import { DEFAULT_CAPACITY } from '../src/core/model.ts';
 import { DEFAULT_RING_SIZE_BYTES, parseByteSize, ringSizeProblem } from '../src/core/native.ts';
 import { privilegeProblem } from '../src/core/preflight.ts';
 import { readSnapshotFile, type SnapshotDocument } from '../src/core/snapshot-file.ts';
+import { describeExit, killChildren, track } from './children.ts';
+import { ProcFile, mapsRing, parseCpuSeconds, parseMemory, type MemorySample } from './proc.ts';
 import {
   CLI,
   REPOSITORY,
@@ -76,8 +78,6 @@ const DRAIN_WINDOW_MS = 250;
 const DRAIN_IDLE_CPU_SECONDS = 0.01;
 const DRAIN_TIMEOUT_MS = 60_000;
 const EXIT_TIMEOUT_MS = 30_000;
-/** USER_HZ: /proc/<pid>/stat counts CPU time in these on every Linux architecture clawtop runs on. */
-const CLOCK_TICKS_PER_SECOND = 100;
 const MIB = 1024 ** 2;
 
 const WORKLOAD_SOURCE = `${REPOSITORY}bench/open-distinct.c`;
@@ -158,59 +158,7 @@ function parseOptions(args: string[]): Options {
 }
 
 // ---------------------------------------------------------------------------------------
-// clawtop seen from /proc. Files are read through one descriptor each, re-read from offset
-// 0, so sampling opens nothing that clawtop would report as a file event.
-
-class ProcFile {
-  private readonly fd: number;
-  private readonly buffer = Buffer.alloc(64 * 1024);
-
-  constructor(path: string) {
-    this.fd = openSync(path, 'r');
-  }
-
-  /** The whole text, or undefined once the process is gone. */
-  read(): string | undefined {
-    try {
-      const length = readSync(this.fd, this.buffer, 0, this.buffer.length, 0);
-      return this.buffer.toString('utf8', 0, length);
-    } catch {
-      return undefined;
-    }
-  }
-
-  close(): void {
-    closeSync(this.fd);
-  }
-}
-
-interface MemorySample {
-  readonly rssBytes: number;
-  readonly peakRssBytes: number;
-  readonly anonBytes: number;
-  readonly fileBytes: number;
-}
-
-/** VmRSS, VmHWM, RssAnon and RssFile + RssShmem of a /proc/<pid>/status text. */
-function parseMemory(status: string): MemorySample | undefined {
-  const kib = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+) kB$`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  const sample = {
-    rssBytes: kib('VmRSS'),
-    peakRssBytes: kib('VmHWM'),
-    anonBytes: kib('RssAnon'),
-    fileBytes: kib('RssFile') + kib('RssShmem'),
-  };
-  // A zombie's status has no Vm lines.
-  return Object.values(sample).every(Number.isFinite) ? sample : undefined;
-}
-
-/** utime + stime of a /proc/<pid>/stat text, in seconds. */
-function parseCpuSeconds(stat: string): number | undefined {
-  // The comm, in parentheses, may hold spaces; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
-}
+// clawtop seen from /proc.
 
 /** Follows one clawtop process: RSS every RSS_SAMPLE_MS until stop(), and its CPU time on demand. */
 class ProcessWatch {
@@ -244,19 +192,9 @@ class ProcessWatch {
     return seconds;
   }
 
-  /** Whether clawtop has mapped a ring of ringSizeBytes: its reader is started (libbpf maps the data twice). */
+  /** Whether clawtop's ring reader has started. */
   readsRing(ringSizeBytes: number): boolean {
-    let maps: string;
-    try {
-      maps = readFileSync(`/proc/${this.pid}/maps`, 'utf8');
-    } catch {
-      return false;
-    }
-    return maps.split('\n').some((line) => {
-      if (!line.endsWith('anon_inode:bpf-map')) return false;
-      const [start, end] = line.split(' ', 1)[0]!.split('-').map((address) => parseInt(address, 16));
-      return end! - start! >= 2 * ringSizeBytes;
-    });
+    return mapsRing(this.pid, ringSizeBytes);
   }
 
   stop(): void {
@@ -271,16 +209,6 @@ class ProcessWatch {
 
 type Workload = ChildProcessByStdio<Writable, Readable, null>;
 type Clawtop = ChildProcessByStdio<null, null, Readable>;
-
-/** Children of the run under way, killed on every way out. */
-const children = new Set<Workload | Clawtop>();
-
-function killChildren(): void {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  children.clear();
-}
 
 interface RunResult {
   readonly paths: number;
@@ -324,13 +252,8 @@ async function waitUntilIdle(watch: ProcessWatch, checkAlive: () => void): Promi
   }
 }
 
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal ? `killed by ${signal}` : `exit code ${code}`;
-}
-
 async function runOnce(options: Options, snapshotPath: string): Promise<RunResult> {
-  const workload = spawn(WORKLOAD_PROGRAM, [String(options.paths)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  children.add(workload);
+  const workload: Workload = track(spawn(WORKLOAD_PROGRAM, [String(options.paths)], { stdio: ['pipe', 'pipe', 'inherit'] }));
   let workloadOutput = '';
   workload.stdout.setEncoding('utf8').on('data', (chunk: string) => (workloadOutput += chunk));
   const workloadClosed = once(workload, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
@@ -338,8 +261,7 @@ async function runOnce(options: Options, snapshotPath: string): Promise<RunResul
 
   const ringArgs = options.ringSizeText === undefined ? [] : ['--ring-size', options.ringSizeText];
   const clawtopArgs = [CLI, '--snapshot', snapshotPath, '--monitors', 'files', ...ringArgs];
-  const clawtop = spawn(process.execPath, clawtopArgs, { cwd: REPOSITORY, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.add(clawtop);
+  const clawtop: Clawtop = track(spawn(process.execPath, clawtopArgs, { cwd: REPOSITORY, stdio: ['ignore', 'ignore', 'pipe'] }));
   let clawtopStderr = '';
   clawtop.stderr.setEncoding('utf8').on('data', (chunk: string) => (clawtopStderr += chunk));
   const clawtopClosed = once(clawtop, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
@@ -362,7 +284,6 @@ async function runOnce(options: Options, snapshotPath: string): Promise<RunResul
     workload.stdin.end('s');
     const [workloadCode, workloadSignal] = await workloadClosed;
     const workloadSeconds = (performance.now() - wallBefore) / 1000;
-    children.delete(workload);
     if (workloadCode !== 0) {
       throw new Error(`failed to run ${WORKLOAD_PROGRAM}: ${describeExit(workloadCode, workloadSignal)}`);
     }
@@ -383,7 +304,6 @@ async function runOnce(options: Options, snapshotPath: string): Promise<RunResul
     const [clawtopCode] = await clawtopClosed;
     clearTimeout(exitDeadline);
     clearInterval(sampleUntilExit);
-    children.delete(clawtop);
     if (clawtopCode !== 0) throw clawtopFailure('failed to stop');
 
     const highest = watch.highest!;
