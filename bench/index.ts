@@ -7,8 +7,11 @@ import { parseArgs } from 'node:util';
 
 import { DEFAULT_RING_SIZE_BYTES } from '../src/core/native.ts';
 import { ensureTracefs, privilegeProblem } from '../src/core/preflight.ts';
+import { killChildren } from './children.ts';
 import { formatFilesKeepUp, keptUp as filesKeptUp, measureFilesKeepUp } from './files-keep-up.ts';
+import { formatLatencyTable, latencyTargetMet, measureScreenLatency } from './latency.ts';
 import { measureMemory } from './memory.ts';
+import { buildOpenRate } from './open-rate.ts';
 import {
   QUICK_STEP_SECONDS,
   STEP_SECONDS,
@@ -27,6 +30,16 @@ import {
   formatTable,
   recordResults,
 } from './report.ts';
+import {
+  MODE_LABELS,
+  cpuTargetOf,
+  formatSelfCostTable,
+  measureSelfCost,
+  missedTargets,
+  selfCostNotes,
+  selfCostProblems,
+} from './self-cost.ts';
+import { formatTaxNotes, formatTaxTable, killTaxProcesses, measureTax } from './tax.ts';
 
 const HELP = `
   USAGE
@@ -118,7 +131,19 @@ async function main(): Promise<void> {
   const problem = privilegeProblem() ?? ensureTracefs();
   if (problem) fail(problem, EXIT_FAILURE);
   buildCli();
+  buildOpenRate();
   const commit = describeCommit();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killChildren();
+      killTaxProcesses();
+      fail(`interrupted by ${signal}`, 130);
+    });
+  }
+  process.once('exit', () => {
+    killChildren();
+    killTaxProcesses();
+  });
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const startedMs = performance.now();
   const summary: SummaryRow[] = [];
@@ -154,6 +179,44 @@ async function main(): Promise<void> {
         : undefined,
   });
   parts.push({ title: 'keep-up, files monitor (open/close loop on /dev/null)', table: formatFilesKeepUp(files), notes: [] });
+
+  log('tax: workloads bare and watched');
+  const tax = await measureTax({ quick });
+  for (const row of tax) {
+    if (row.target === undefined) continue;
+    summary.push({
+      measure: `tax, ${row.workload}, ${row.tool}`,
+      result: row.ratio === undefined ? 'not measured' : row.ratio.toFixed(3),
+      target: row.target,
+      met: row.targetMet === true,
+    });
+  }
+  parts.push({ title: 'tax (ops/s watched / bare)', table: formatTaxTable(tax), notes: formatTaxNotes(tax) });
+
+  log('self cost: headless and on the screen');
+  const selfCost = await measureSelfCost({ quick });
+  untrustworthy.push(...selfCostProblems(selfCost));
+  for (const row of selfCost) {
+    const target = cpuTargetOf(row);
+    const missed = missedTargets(row);
+    summary.push({
+      measure: `self cost, ${MODE_LABELS[row.mode]}, ${row.load === 0 ? 'idle' : `${count(row.load)} events/s`}`,
+      result: `${row.cpuPercent.toFixed(1)}% CPU, ${(row.memory.peakRssBytes / MIB).toFixed(0)} MB`,
+      target: `${target === undefined ? '' : `< ${target}% CPU, `}< 150 MB`,
+      met: missed.length === 0,
+    });
+  }
+  parts.push({ title: 'self cost', table: formatSelfCostTable(selfCost), notes: selfCostNotes(selfCost) });
+
+  log('latency: keystroke to frame during a storm');
+  const latency = await measureScreenLatency({ quick });
+  summary.push({
+    measure: 'keystroke to changed frame, p99',
+    result: `${latency.p99Ms.toFixed(0)} ms (p50 ${latency.p50Ms.toFixed(0)} ms) at ${count(latency.stormOpensPerSecond)} opens/s`,
+    target: '< 100 ms at 500,000 events/s',
+    met: latencyTargetMet(latency),
+  });
+  parts.push({ title: 'screen latency', table: formatLatencyTable(latency), notes: [] });
 
   for (const paths of quick ? [1_000_000] : [1_000_000, 10_000_000]) {
     log(`memory: ${count(paths)} distinct paths`);

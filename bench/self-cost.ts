@@ -93,7 +93,7 @@ const TARGET_CPU_PERCENT: Readonly<Record<number, { readonly headless: number; r
 const TARGET_RSS_BYTES = 150 * 1024 ** 2;
 const MIB = 1024 ** 2;
 
-const MODE_LABELS: Readonly<Record<SelfCostMode, string>> = {
+export const MODE_LABELS: Readonly<Record<SelfCostMode, string>> = {
   metrics: 'headless --metrics',
   json: 'headless --json',
   screen: 'screen 120x32',

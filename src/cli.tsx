@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Parses flags, checks what the kernel side needs, picks the mode, and owns cleanup.
-import './heap-settings.ts';
+import './process-settings.ts';
 
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -513,7 +513,13 @@ async function showScreen(owner: ScreenOwner): Promise<void> {
   // Ink draws only the last frame when it believes it runs in CI; on a terminal someone is watching.
   if (process.env.CI !== undefined) process.env.CI = '0';
   if (process.env.CONTINUOUS_INTEGRATION !== undefined) process.env.CONTINUOUS_INTEGRATION = '0';
-  const [{ render }, { App }] = await Promise.all([import('ink'), import('./ui/app.tsx')]);
+  // Loaded only now, and without JSX in this file (which would import React's JSX runtime
+  // first thing): React must load after process-settings.ts has set NODE_ENV.
+  const [{ render }, { App }, { createElement }] = await Promise.all([
+    import('ink'),
+    import('./ui/app.tsx'),
+    import('react'),
+  ]);
 
   let quitting = false;
   const quit = async (exitCode: number) => {
@@ -530,7 +536,9 @@ async function showScreen(owner: ScreenOwner): Promise<void> {
     }
   };
   process.stdout.write(ENTER_ALTERNATE_SCREEN);
-  const instance = render(<App controller={owner.controller} onQuit={() => void quit(0)} />, { exitOnCtrlC: false });
+  const instance = render(createElement(App, { controller: owner.controller, onQuit: () => void quit(0) }), {
+    exitOnCtrlC: false,
+  });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void quit(0));
   process.on('uncaughtException', (error) => {
     try {
