@@ -44,7 +44,6 @@ import { SnapshotController } from './ui/snapshot-controller.ts';
 
 const EXIT_RUNTIME_FAILURE = 1;
 const EXIT_USAGE = 2;
-const FLUSH_INTERVAL_MS = 20;
 const STATS_INTERVAL_MS = 10_000;
 const SHOW_CURSOR = '\u001B[?25h';
 /** The screen draws on the terminal's alternate screen, so quitting gives the user's screen back. */
@@ -411,7 +410,9 @@ async function runHeadless(options: Options): Promise<void> {
     kernelFilters: eventFilter.kernelFilters,
     onEvent: options.json
       ? (event) => {
-          if (eventFilter.matches(event)) pending += formatEvent(event);
+          if (!eventFilter.matches(event)) return;
+          if (pending === '') setImmediate(flush);
+          pending += formatEvent(event);
         }
       : undefined,
   });
@@ -429,14 +430,15 @@ async function runHeadless(options: Options): Promise<void> {
   }
   const recorder = startRecording(options, engine, monitors);
 
-  // Events are written once per batch and per tick, not once per event.
-  const flush = () => {
+  // Events are written once per batch and per tick, not once per event: the first event of
+  // a batch schedules the write for when the batch is done. No timer, so an idle host costs
+  // nothing, and the text waiting to be written never outgrows one batch.
+  function flush(): void {
     if (pending === '') return;
     process.stdout.write(pending);
     pending = '';
-  };
+  }
   engine.start();
-  const flushTimer = setInterval(flush, FLUSH_INTERVAL_MS);
   let statsBefore = engine.kindTotals();
   const statsTimer = setInterval(() => {
     const statsAfter = engine.kindTotals();
@@ -450,7 +452,6 @@ async function runHeadless(options: Options): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    clearInterval(flushTimer);
     clearInterval(statsTimer);
     // The hooks as they served the watch: stopping detaches every monitor.
     const report = session.report;
