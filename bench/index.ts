@@ -29,6 +29,7 @@ import {
   fail,
   formatTable,
   recordResults,
+  cleanUpOnExit,
 } from './report.ts';
 import {
   MODE_LABELS,
@@ -133,14 +134,7 @@ async function main(): Promise<void> {
   buildCli();
   buildOpenRate();
   const commit = describeCommit();
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killChildren();
-      killTaxProcesses();
-      fail(`interrupted by ${signal}`, 130);
-    });
-  }
-  process.once('exit', () => {
+  cleanUpOnExit(() => {
     killChildren();
     killTaxProcesses();
   });

@@ -31,6 +31,7 @@ import {
   fail,
   formatTable,
   recordResults,
+  cleanUpOnExit,
 } from './report.ts';
 import { TERMINAL_SIZE, showsFilesPane } from './self-cost.ts';
 
@@ -56,7 +57,6 @@ const HELP = `
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-const EXIT_INTERRUPTED = 130;
 
 /** File events a second the storm asks of the workload. */
 const STORM_RATE = 500_000;
@@ -307,13 +307,7 @@ async function main(): Promise<void> {
   buildCli();
   // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killChildren();
-      fail(`interrupted by ${signal}`, EXIT_INTERRUPTED);
-    });
-  }
-  process.once('exit', killChildren);
+  cleanUpOnExit(killChildren);
 
   const loadBefore = loadavg().map((load) => load.toFixed(2)).join(', ');
   const result = await measureScreenLatency(options);

@@ -37,6 +37,7 @@ import {
   formatTable,
   isMainModule,
   recordResults,
+  cleanUpOnExit,
 } from './report.ts';
 
 const HELP = `
@@ -62,7 +63,6 @@ const HELP = `
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-const EXIT_INTERRUPTED = 130;
 
 const DEFAULT_PATHS = 1_000_000;
 const MAX_PATHS = 1_000_000_000;
@@ -422,13 +422,7 @@ async function main(): Promise<void> {
   buildCli();
   // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killChildren();
-      fail(`interrupted by ${signal}`, EXIT_INTERRUPTED);
-    });
-  }
-  process.once('exit', killChildren);
+  cleanUpOnExit(killChildren);
 
   const report = await measureMemory(options);
   process.stdout.write(`${report.table}\n\n${report.notes.join('\n')}\n`);

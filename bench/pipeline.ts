@@ -37,6 +37,7 @@ import {
   formatTable,
   isMainModule,
   recordResults,
+  cleanUpOnExit,
 } from './report.ts';
 
 const HELP = `
@@ -60,7 +61,6 @@ const HELP = `
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-const EXIT_INTERRUPTED = 130;
 
 /** Rate 0 asks the workload for as many calls as it can make. */
 const FLAT_OUT = 0;
@@ -352,13 +352,7 @@ async function main(): Promise<void> {
   if (problem) fail(problem, EXIT_FAILURE);
   // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killWorkload();
-      fail(`interrupted by ${signal}`, EXIT_INTERRUPTED);
-    });
-  }
-  process.once('exit', killWorkload);
+  cleanUpOnExit(killWorkload);
 
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const { table, best, problems } = await measureProbeKeepUp({ ...options, log });

@@ -282,3 +282,17 @@ export function recordResults(heading: string, introduction: string, section: st
 export function isMainModule(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && moduleUrl === pathToFileURL(process.argv[1]).href;
 }
+
+/**
+ * Runs cleanUp (killing what the benchmark started) on every way out: an interruption,
+ * which then exits 130 with one line, and a normal or failed exit.
+ */
+export function cleanUpOnExit(cleanUp: () => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      cleanUp();
+      fail(`interrupted by ${signal}`, 130);
+    });
+  }
+  process.once('exit', cleanUp);
+}

@@ -39,6 +39,7 @@ import {
   fail,
   formatTable,
   recordResults,
+  cleanUpOnExit,
 } from './report.ts';
 
 const HELP = `
@@ -63,7 +64,6 @@ const HELP = `
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-const EXIT_INTERRUPTED = 130;
 
 export type SelfCostMode = 'metrics' | 'json' | 'screen';
 export const SELF_COST_MODES: readonly SelfCostMode[] = ['metrics', 'json', 'screen'];
@@ -440,13 +440,7 @@ async function main(): Promise<void> {
   buildCli();
   // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killChildren();
-      fail(`interrupted by ${signal}`, EXIT_INTERRUPTED);
-    });
-  }
-  process.once('exit', killChildren);
+  cleanUpOnExit(killChildren);
 
   const loadBefore = loadavg().map((load) => load.toFixed(2)).join(', ');
   const rows = await measureSelfCost(options);

@@ -34,6 +34,7 @@ import {
   killWorkloads,
   recordResults,
   runWorkload,
+  cleanUpOnExit,
 } from './report.ts';
 
 const HELP = `
@@ -61,7 +62,6 @@ const HELP = `
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-const EXIT_INTERRUPTED = 130;
 
 /** The tools and this script run on one CPU, the workload alone on the other. */
 const TOOL_CPU = 0;
@@ -766,13 +766,7 @@ async function main(): Promise<void> {
   if (problem) fail(problem, EXIT_FAILURE);
   // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killTaxProcesses();
-      fail(`interrupted by ${signal}`, EXIT_INTERRUPTED);
-    });
-  }
-  process.once('exit', killTaxProcesses);
+  cleanUpOnExit(killTaxProcesses);
 
   const rows = await measureTax(options);
   const table = formatTaxTable(rows);
