@@ -3,7 +3,6 @@
  * their targets, appended with the machine, kernel, commit and command to docs/BENCHMARKS.md,
  * followed by each part's own table. `--quick` is a pass of about two minutes.
  */
-import { parseArgs } from 'node:util';
 
 import { DEFAULT_RING_SIZE_BYTES } from '../src/core/native.ts';
 import { ensureTracefs, privilegeProblem } from '../src/core/preflight.ts';
@@ -30,6 +29,7 @@ import {
   formatTable,
   recordResults,
   cleanUpOnExit,
+  parseQuickOption,
 } from './report.ts';
 import {
   MODE_LABELS,
@@ -71,7 +71,6 @@ const HELP = `
 `;
 
 const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
 
 const SECTION_HEADING = '## all of issue 6 (`npm run bench`, bench/index.ts)';
 const SECTION_INTRO = `One run of every measurement, each row against its target. The parts' own tables
@@ -83,8 +82,6 @@ const MIB = 1024 ** 2;
 const MEMORY_TARGET_BYTES = 200 * MIB;
 const QUICK_FILES_STEP_SECONDS = 1;
 const FILES_STEP_SECONDS = 3;
-
-class UsageError extends Error {}
 
 interface SummaryRow {
   readonly measure: string;
@@ -101,24 +98,6 @@ interface Part {
   readonly notes: readonly string[];
 }
 
-function parseQuick(args: string[]): boolean {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${errorMessage(error)} (see --help)`);
-  }
-  if (parsed.values.help) {
-    process.stdout.write(HELP);
-    process.exit(0);
-  }
-  return parsed.values.quick;
-}
-
 function formatSummary(rows: readonly SummaryRow[]): string {
   return formatTable([
     ['measure', 'result', 'target', 'met'],
@@ -128,7 +107,7 @@ function formatSummary(rows: readonly SummaryRow[]): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const quick = parseQuick(args);
+  const quick = parseQuickOption(args, HELP);
   const problem = privilegeProblem() ?? ensureTracefs();
   if (problem) fail(problem, EXIT_FAILURE);
   buildCli();
@@ -252,5 +231,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  fail(errorMessage(error), error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
+  fail(errorMessage(error), EXIT_FAILURE);
 });

@@ -9,7 +9,6 @@
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 
 import { DEFAULT_MONITORS, DEFAULT_RING_SIZE_BYTES } from '../src/core/native.ts';
 import { privilegeProblem } from '../src/core/preflight.ts';
@@ -32,6 +31,7 @@ import {
   formatTable,
   recordResults,
   cleanUpOnExit,
+  parseQuickOption,
 } from './report.ts';
 import { TERMINAL_SIZE, showsFilesPane } from './self-cost.ts';
 
@@ -56,7 +56,6 @@ const HELP = `
 `;
 
 const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
 
 /** File events a second the storm asks of the workload. */
 const STORM_RATE = 500_000;
@@ -273,26 +272,6 @@ counts).
 Target (issue 6): **p99 below ${TARGET_P99_MS} ms** during a storm of about ${count(STORM_RATE)} events/s.
 `;
 
-class UsageError extends Error {}
-
-function parseOptions(args: string[]): { readonly quick: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${errorMessage(error)} (see --help)`);
-  }
-  if (parsed.values.help) {
-    process.stdout.write(HELP);
-    process.exit(0);
-  }
-  return { quick: parsed.values.quick };
-}
-
 function formatHeadline(result: LatencyResult): string {
   const verdict = latencyTargetMet(result) ? 'met' : 'NOT met';
   return `Key to screen during a storm of ${count(Math.round(result.stormOpensPerSecond))} opens/s: p99 ${result.p99Ms.toFixed(1)} ms; target p99 < ${TARGET_P99_MS} ms: ${verdict}.`;
@@ -300,7 +279,7 @@ function formatHeadline(result: LatencyResult): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const options = parseOptions(args);
+  const options = { quick: parseQuickOption(args, HELP) };
   const problem = privilegeProblem() ?? terminalProblem() ?? bpftoolProblem();
   if (problem) fail(problem, EXIT_FAILURE);
   buildOpenRate();
@@ -341,6 +320,6 @@ async function main(): Promise<void> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
     killChildren();
-    fail(errorMessage(error), error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
+    fail(errorMessage(error), EXIT_FAILURE);
   });
 }

@@ -10,6 +10,7 @@ import { availableParallelism, release, totalmem } from 'node:os';
 import { dirname, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 import { findCgroup2Root } from '../src/core/cgroups.ts';
 
@@ -295,4 +296,26 @@ export function cleanUpOnExit(cleanUp: () => void): void {
     });
   }
   process.once('exit', cleanUp);
+}
+
+/**
+ * The options of a benchmark that takes only --quick and --help: prints help and exits 0,
+ * or says what is wrong in one line and exits 2, or returns whether --quick was given.
+ */
+export function parseQuickOption(args: string[], help: string): boolean {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+      strict: true,
+    });
+  } catch (error) {
+    fail(`${errorMessage(error)} (see --help)`, 2);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(help);
+    process.exit(0);
+  }
+  return parsed.values.quick;
 }

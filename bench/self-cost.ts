@@ -11,7 +11,6 @@ import { createServer, type AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 
 import { DEFAULT_MONITORS, DEFAULT_RING_SIZE_BYTES } from '../src/core/native.ts';
 import { privilegeProblem } from '../src/core/preflight.ts';
@@ -40,6 +39,7 @@ import {
   formatTable,
   recordResults,
   cleanUpOnExit,
+  parseQuickOption,
 } from './report.ts';
 
 const HELP = `
@@ -63,7 +63,6 @@ const HELP = `
 `;
 
 const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
 
 export type SelfCostMode = 'metrics' | 'json' | 'screen';
 export const SELF_COST_MODES: readonly SelfCostMode[] = ['metrics', 'json', 'screen'];
@@ -404,26 +403,6 @@ Targets (issue 6): CPU below 0.5% idle headless and 2% idle on the screen, 3% at
 events/s, 20% at 100k events/s (no target at 1k); RSS (peak) below ${TARGET_RSS_BYTES / MIB} MB in every row.
 `;
 
-class UsageError extends Error {}
-
-function parseOptions(args: string[]): { readonly quick: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${errorMessage(error)} (see --help)`);
-  }
-  if (parsed.values.help) {
-    process.stdout.write(HELP);
-    process.exit(0);
-  }
-  return { quick: parsed.values.quick };
-}
-
 function formatHeadline(rows: readonly SelfCostRow[]): string {
   const missing = rows.filter((row) => missedTargets(row).length > 0);
   if (missing.length === 0) return 'Every row met its targets.';
@@ -433,7 +412,7 @@ function formatHeadline(rows: readonly SelfCostRow[]): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const options = parseOptions(args);
+  const options = { quick: parseQuickOption(args, HELP) };
   const problem = privilegeProblem() ?? terminalProblem() ?? bpftoolProblem();
   if (problem) fail(problem, EXIT_FAILURE);
   buildOpenRate();
@@ -481,6 +460,6 @@ async function main(): Promise<void> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
     killChildren();
-    fail(errorMessage(error), error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
+    fail(errorMessage(error), EXIT_FAILURE);
   });
 }

@@ -14,7 +14,6 @@ import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 
 import { DEFAULT_MONITORS, MONITOR_NAMES, type MonitorName } from '../src/core/native.ts';
 import { ensureTracefs, privilegeProblem } from '../src/core/preflight.ts';
@@ -35,6 +34,7 @@ import {
   recordResults,
   runWorkload,
   cleanUpOnExit,
+  parseQuickOption,
 } from './report.ts';
 
 const HELP = `
@@ -61,7 +61,6 @@ const HELP = `
 `;
 
 const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
 
 /** The tools and this script run on one CPU, the workload alone on the other. */
 const TOOL_CPU = 0;
@@ -736,32 +735,9 @@ monitor on (default, all) >= bpftrace's ratio on the same workload in the same r
 fork+exec and connect >= ${TARGET_EXEC_AND_CONNECT}.
 `;
 
-class UsageError extends Error {}
-
-function parseOptions(args: string[]): TaxOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        quick: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${errorMessage(error)} (see --help)`);
-  }
-  if (parsed.values.help) {
-    process.stdout.write(HELP);
-    process.exit(0);
-  }
-  return { quick: parsed.values.quick };
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const options = parseOptions(args);
+  const options = { quick: parseQuickOption(args, HELP) };
   const problem = privilegeProblem() ?? ensureTracefs();
   if (problem) fail(problem, EXIT_FAILURE);
   // Read before the run: the code measured is the tree as it was when the run started.
@@ -799,6 +775,6 @@ async function main(): Promise<void> {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
     killTaxProcesses();
-    fail(errorMessage(error), error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
+    fail(errorMessage(error), EXIT_FAILURE);
   });
 }
