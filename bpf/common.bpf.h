@@ -122,6 +122,7 @@ static __always_inline void submit_record(void *record, __u64 size)
 	bpf_ringbuf_submit(record, crossed ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
+/* task is a BTF pointer (bpf_get_current_task_btf, a tp_btf argument): read without helpers. */
 static __always_inline void fill_header(struct event_header *header, __u16 kind,
 					__u32 size, struct task_struct *task)
 {
@@ -134,7 +135,7 @@ static __always_inline void fill_header(struct event_header *header, __u16 kind,
 	header->timestamp_ns = bpf_ktime_get_ns();
 	header->tgid = pid_tgid >> 32;
 	header->tid = (__u32)pid_tgid;
-	header->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	header->ppid = task->real_parent->tgid;
 	header->uid = (__u32)bpf_get_current_uid_gid();
 	header->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(header->comm, sizeof(header->comm));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* files monitor: lsm/file_open where it loads, else the openat tracepoints with the path resolved from the returned fd. */
+/* files monitor: lsm/file_open where it loads, else openat's exit tracepoint with the path resolved from the returned fd. */
 
 /* include/uapi/asm-generic/fcntl.h (vmlinux.h has no macros); prefixed: one object holds every monitor. */
 #define FILES_O_ACCMODE 00000003
@@ -34,25 +34,18 @@ struct {
 	__type(value, struct files_path_scratch);
 } files_path_scratch SEC(".maps");
 
-/* What sys_enter_openat saw, kept for sys_exit_openat of the same thread. */
+/* openat's arguments, read at its exit from the registers the syscall saved. */
 struct files_open_arguments {
 	__u64 filename;		/* user pointer, still valid at exit */
 	__u32 flags;
 	__s32 dfd;
 };
 
-/* LRU: a thread killed inside openat never reaches the exit that would delete its entry. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct files_open_arguments);
-} files_pending_opens SEC(".maps");
-
 /* Where the walk is; a bpf_loop callback's context, so the verifier checks one step, not 32. */
 struct files_path_walk {
 	struct dentry *dentry;
 	struct mount *mount;
+	struct dentry *mount_root;	/* mount's own root, where the walk crosses to its parent */
 	struct dentry *root_dentry;	/* the task's root (chroot aware, like d_path) */
 	struct mount *root_mount;
 	__u32 start;		/* the path so far is scratch[start, FILES_PATH_END) */
@@ -88,17 +81,16 @@ static long files_walk_step(__u32 index, void *context)
 	struct dentry *dentry = walk->dentry;
 	struct mount *mount = walk->mount;
 	struct files_path_scratch *scratch;
-	const unsigned char *name;
 	struct mount *parent_mount;
 	struct dentry *parent;
+	struct qstr name;
 	__u32 zero = 0;
-	__u32 length;
 
 	if (dentry == walk->root_dentry && mount == walk->root_mount) {
 		walk->done = true;
 		return 1;
 	}
-	if (dentry == BPF_CORE_READ(mount, mnt.mnt_root)) {
+	if (dentry == walk->mount_root) {
 		parent_mount = BPF_CORE_READ(mount, mnt_parent);
 		/* The top of the mount tree: its own parent. */
 		if (parent_mount == mount || !parent_mount) {
@@ -107,24 +99,29 @@ static long files_walk_step(__u32 index, void *context)
 		}
 		walk->dentry = BPF_CORE_READ(mount, mnt_mountpoint);
 		walk->mount = parent_mount;
+		walk->mount_root = BPF_CORE_READ(parent_mount, mnt.mnt_root);
 		return 0;
 	}
+	/*
+	 * These pointers came from probe reads, so every field costs a helper call (tens of
+	 * ns): the name's length and pointer are read together.
+	 */
 	parent = BPF_CORE_READ(dentry, d_parent);
 	/* A filesystem root that is no mount's root: not reachable from the task's root. */
 	if (parent == dentry || !parent) {
 		walk->done = true;
 		return 1;
 	}
-	length = BPF_CORE_READ(dentry, d_name.len);
-	name = BPF_CORE_READ(dentry, d_name.name);
+	if (bpf_core_read(&name, sizeof(name), &dentry->d_name) < 0)
+		name.len = FILES_NAME_MAX + 1;
 	scratch = bpf_map_lookup_elem(&files_path_scratch, &zero);
-	if (!scratch || length > FILES_NAME_MAX || length + 1 > walk->start) {
+	if (!scratch || name.len > FILES_NAME_MAX || name.len + 1 > walk->start) {
 		walk->truncated = true;
 		return 1;
 	}
-	walk->start -= length;
+	walk->start -= name.len;
 	bpf_probe_read_kernel(&scratch->buffer[walk->start & (FILES_SCRATCH_HALF - 1)],
-			      length & FILES_NAME_MAX, name);
+			      name.len & FILES_NAME_MAX, name.name);
 	walk->start -= 1;
 	scratch->buffer[walk->start & (FILES_SCRATCH_HALF - 1)] = '/';
 	walk->dentry = parent;
@@ -141,8 +138,9 @@ static __always_inline __u32 files_walk_path(struct task_struct *task, struct de
 	struct files_path_walk walk = {
 		.dentry = dentry,
 		.mount = files_real_mount(vfsmount),
-		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),
-		.root_mount = files_real_mount(BPF_CORE_READ(task, fs, root.mnt)),
+		.mount_root = BPF_CORE_READ(vfsmount, mnt_root),
+		.root_dentry = task->fs->root.dentry,
+		.root_mount = files_real_mount(task->fs->root.mnt),
 		.start = FILES_PATH_END,
 	};
 
@@ -174,14 +172,14 @@ static __always_inline bool files_path_of_file(struct file_event *event, struct 
 {
 	struct files_path_scratch *scratch;
 	bool truncated = false;
+	struct path path;
 	__u32 zero = 0;
 	__u32 start;
 
 	scratch = bpf_map_lookup_elem(&files_path_scratch, &zero);
-	if (!scratch)
+	if (!scratch || bpf_core_read(&path, sizeof(path), &file->f_path) < 0)
 		return false;
-	start = files_walk_path(task, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-				&truncated);
+	start = files_walk_path(task, path.dentry, path.mnt, &truncated);
 	if (truncated)
 		event->header.flags |= FILE_FLAG_PATH_TRUNCATED;
 	files_copy_path(event, scratch, start);
@@ -239,33 +237,16 @@ int BPF_PROG(clawtop_file_open, struct file *file)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_openat")
-int clawtop_openat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct files_open_arguments arguments;
-
-	/* Runs on every openat of the host: filter, remember, nothing more. */
-	if (current_filtered_out())
-		return 0;
-	arguments.dfd = (__s32)ctx->args[0];
-	arguments.filename = ctx->args[1];
-	arguments.flags = (__u32)ctx->args[2];
-	bpf_map_update_elem(&files_pending_opens, &tid, &arguments, BPF_ANY);
-	return 0;
-}
-
-/* The file behind a task's fd, or NULL. */
+/* The file behind the current task's fd, or NULL. */
 static __always_inline struct file *files_fd_file(struct task_struct *task, __s64 fd)
 {
-	struct fdtable *table = BPF_CORE_READ(task, files, fdt);
+	/* Direct loads from the task's BTF pointer: no helper call each. */
+	struct fdtable *table = task->files->fdt;
 	struct file *file = NULL;
-	struct file **files;
 
-	if (!table || fd < 0 || fd >= BPF_CORE_READ(table, max_fds))
+	if (!table || fd < 0 || fd >= table->max_fds)
 		return NULL;
-	files = BPF_CORE_READ(table, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &files[fd]) < 0)
+	if (bpf_probe_read_kernel(&file, sizeof(file), &table->fd[fd]) < 0)
 		return NULL;
 	return file;
 }
@@ -299,8 +280,8 @@ static __always_inline void files_path_as_given(struct file_event *event, struct
 		return;
 
 	if (arguments->dfd == FILES_AT_FDCWD) {
-		directory = BPF_CORE_READ(task, fs, pwd.dentry);
-		vfsmount = BPF_CORE_READ(task, fs, pwd.mnt);
+		directory = task->fs->pwd.dentry;
+		vfsmount = task->fs->pwd.mnt;
 	} else {
 		file = files_fd_file(task, arguments->dfd);
 		if (file) {
@@ -325,21 +306,28 @@ static __always_inline void files_path_as_given(struct file_event *event, struct
 				  &scratch->buffer[start & (FILES_SCRATCH_HALF - 1)]);
 }
 
+/*
+ * Only the exit is traced: the registers the syscall saved on entry still hold its
+ * arguments there, so an enter program (and a map to pass them on) would only add cost.
+ * Any syscall tracepoint makes every syscall on the host take the slow path, and an
+ * attached enter tracepoint costs each one a program lookup of its own.
+ */
 SEC("tracepoint/syscalls/sys_exit_openat")
 int clawtop_openat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct files_open_arguments arguments, *pending;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_open_arguments arguments;
 	struct file_event *event;
 	struct file *file = NULL;
+	struct pt_regs *regs;
 	long ret = ctx->ret;
 
-	pending = bpf_map_lookup_elem(&files_pending_opens, &tid);
-	if (!pending)
+	if (current_filtered_out())
 		return 0;
-	arguments = *pending;
-	bpf_map_delete_elem(&files_pending_opens, &tid);
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	arguments.dfd = (__s32)PT_REGS_PARM1_SYSCALL(regs);
+	arguments.filename = PT_REGS_PARM2_SYSCALL(regs);
+	arguments.flags = (__u32)PT_REGS_PARM3_SYSCALL(regs);
 
 	event = reserve_record(EVENT_KIND_FILE, sizeof(*event));
 	if (!event)

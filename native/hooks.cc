@@ -89,9 +89,8 @@ const std::vector<MonitorHooks> &MonitorTable() {
          {"clawtop_exec", "clawtop_exit"}}}},
       {"files",
        {{"lsm/file_open", OptionalFeature::kLsm, {"clawtop_file_open"}},
-        // Every syscall on the host takes the slow path while these are attached.
-        {"tracepoint/syscalls/sys_{enter,exit}_openat", OptionalFeature::kNone,
-         {"clawtop_openat_enter", "clawtop_openat_exit"}}}},
+        // Every syscall on the host takes the slow path while this is attached.
+        {"tracepoint/syscalls/sys_exit_openat", OptionalFeature::kNone, {"clawtop_openat_exit"}}}},
       {"net",
        {{"lsm/socket_connect + tp_btf/inet_sock_set_state", OptionalFeature::kLsm,
          {"clawtop_socket_connect", "clawtop_tcp_state"}},

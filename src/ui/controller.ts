@@ -10,7 +10,7 @@ export type PaneName = (typeof PANE_NAMES)[number];
 
 export interface MonitorStatus {
   readonly monitor: string;
-  /** The program(s) serving it, e.g. "tracepoint/syscalls/sys_{enter,exit}_openat". */
+  /** The program(s) serving it, e.g. "tracepoint/syscalls/sys_exit_openat". */
   readonly hook: string;
   readonly mode: 'preferred' | 'fallback' | 'unavailable';
   readonly attached: boolean;

@@ -68,7 +68,7 @@ function snapshotSegments(snapshot: SnapshotHeader, theme: Theme): Segment[] {
   ];
 }
 
-/** "tracepoint/syscalls/sys_enter_openat + tp_btf/x" as "tracepoint + tp_btf": the program types. */
+/** "tracepoint/syscalls/sys_exit_openat + tp_btf/x" as "tracepoint + tp_btf": the program types. */
 export function shortHook(hook: string): string {
   return hook
     .split(' + ')

@@ -62,7 +62,7 @@ function connect(comm: string, remotePort: number): NetEvent {
 
 const HOOKS: HookStatus[] = [
   { monitor: 'exec', hook: 'tp_btf/sched_process_{exec,exit}', mode: 'preferred', attached: true, reason: null },
-  { monitor: 'files', hook: 'tracepoint/syscalls/sys_{enter,exit}_openat', mode: 'fallback', attached: false, reason: 'no bpf LSM' },
+  { monitor: 'files', hook: 'tracepoint/syscalls/sys_exit_openat', mode: 'fallback', attached: false, reason: 'no bpf LSM' },
 ];
 
 const KIND_TOTALS: KindTotals[] = [
@@ -127,7 +127,7 @@ test('hook info names the program serving each monitor, and whether it is attach
     lines.filter((line) => line.startsWith('clawtop_hook_info')),
     [
       'clawtop_hook_info{monitor="exec",hook="tp_btf/sched_process_{exec,exit}",mode="preferred",attached="true"} 1',
-      'clawtop_hook_info{monitor="files",hook="tracepoint/syscalls/sys_{enter,exit}_openat",mode="fallback",attached="false"} 1',
+      'clawtop_hook_info{monitor="files",hook="tracepoint/syscalls/sys_exit_openat",mode="fallback",attached="false"} 1',
     ],
   );
   assert.ok(lines.includes('clawtop_ring_buffer_size_bytes 8388608'));

@@ -25,7 +25,7 @@ const DOCUMENT: SnapshotDocument = {
     { monitor: 'exec', hook: 'tp_btf/sched_process_exec', mode: 'preferred', attached: true, reason: null },
     {
       monitor: 'files',
-      hook: 'tracepoint/syscalls/sys_enter_openat',
+      hook: 'tracepoint/syscalls/sys_exit_openat',
       mode: 'fallback',
       attached: true,
       reason: 'lsm/file_open does not load: BPF LSM is not enabled',

@@ -144,7 +144,7 @@ test('--probe names the hook serving each monitor and why LSM is not used here',
   const lsmMissing = 'failed to load a probe lsm program: Operation not permitted';
   assert.deepEqual(rows.get('exec'), ['tp_btf/sched_process_{exec,exit}', 'preferred']);
   assert.deepEqual(rows.get('files'), [
-    'tracepoint/syscalls/sys_{enter,exit}_openat',
+    'tracepoint/syscalls/sys_exit_openat',
     'fallback',
     `lsm/file_open unavailable: ${lsmMissing}`,
   ]);

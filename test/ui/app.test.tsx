@@ -604,7 +604,7 @@ describe('snapshot, monitors, clear, redraw, quit', () => {
         [
           'MONITOR   STATE       MODE        HOOK',
           'exec      on (fixed)  preferred   tp_btf/sched_process_{exec,exit}',
-          'files     on          fallback    tracepoint/syscalls/sys_{enter,exit}_openat',
+          'files     on          fallback    tracepoint/syscalls/sys_exit_openat',
           '    no BPF LSM; attached while Files is shown',
           'net       on          fallback    cgroup/connect{4,6} + tp_btf/inet_sock_set_st…',
           '    no BPF LSM',
@@ -617,7 +617,7 @@ describe('snapshot, monitors, clear, redraw, quit', () => {
     assert.equal(app.lines().at(-2), 'exec cannot be switched off or on');
     await app.press(arrowDown, enter);
     assert.deepEqual(app.lines().slice(HEADER.length + 3, HEADER.length + 5), [
-      'files     off         fallback    tracepoint/syscalls/sys_{enter,exit}_openat',
+      'files     off         fallback    tracepoint/syscalls/sys_exit_openat',
       '    no BPF LSM; attached while Files is shown',
     ]);
     assert.equal(app.lines()[2], 'files        340/s  off tracepoint · fallback: no BPF LSM; attached while Files…');
@@ -687,7 +687,7 @@ describe('rendering', () => {
     assert.equal(lines.length, 49);
     assert.equal(
       lines[2],
-      'files        340/s  on  tracepoint/syscalls/sys_{enter,exit}_openat · fallback: no BPF LSM; attached while Files is shown',
+      'files        340/s  on  tracepoint/syscalls/sys_exit_openat · fallback: no BPF LSM; attached while Files is shown',
     );
     assert.deepEqual(tableLines(lines).slice(0, 2), [
       '   PID▼    PPID USER     COMMAND          EXECS/S STATE/EXIT   RUNTIME ARGS',

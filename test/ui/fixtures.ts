@@ -281,7 +281,7 @@ export const MONITORS: readonly MonitorStatus[] = [
   { monitor: 'exec', hook: 'tp_btf/sched_process_{exec,exit}', mode: 'preferred', attached: true, note: null, switchable: false },
   {
     monitor: 'files',
-    hook: 'tracepoint/syscalls/sys_{enter,exit}_openat',
+    hook: 'tracepoint/syscalls/sys_exit_openat',
     mode: 'fallback',
     attached: true,
     note: 'no BPF LSM; attached while Files is shown',
