@@ -11,18 +11,13 @@
  *   echo | getppid-loop 1000000 5    # one million calls a second for five seconds
  *   echo | getppid-loop 0 2          # flat out for two seconds
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
-#define NS_PER_SECOND 1000000000ULL
+#include "workload.h"
+
 /* Calls are issued in bursts, one per slice, with a busy wait between. */
 #define SLICE_NS 1000000ULL
 #define SLICES_PER_SECOND (NS_PER_SECOND / SLICE_NS)
@@ -30,29 +25,6 @@
 #define CALLS_PER_CLOCK_READ 1024
 #define MAX_RATE 1000000000ULL
 #define MAX_SECONDS 3600ULL
-
-static uint64_t now_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * NS_PER_SECOND + (uint64_t)now.tv_nsec;
-}
-
-static int parse_number(const char *text, const char *name, uint64_t min, uint64_t max,
-			uint64_t *value)
-{
-	char *end;
-
-	errno = 0;
-	*value = strtoull(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-' || *value < min || *value > max) {
-		fprintf(stderr, "getppid-loop: %s must be an integer from %llu to %llu, got '%s'\n",
-			name, (unsigned long long)min, (unsigned long long)max, text);
-		return -1;
-	}
-	return 0;
-}
 
 static uint64_t call_getppid(uint64_t count)
 {
@@ -97,23 +69,19 @@ static uint64_t run_paced(uint64_t rate, uint64_t seconds, uint64_t start_ns)
 int main(int argc, char **argv)
 {
 	uint64_t rate, seconds, calls;
-	char start;
 
 	if (argc != 3) {
 		fprintf(stderr, "USAGE: getppid-loop RATE SECONDS (RATE 0 = as fast as possible)\n");
 		return 2;
 	}
-	if (parse_number(argv[1], "RATE", 0, MAX_RATE, &rate) ||
-	    parse_number(argv[2], "SECONDS", 1, MAX_SECONDS, &seconds))
+	if (parse_number("getppid-loop", argv[1], "RATE", 0, MAX_RATE, &rate) ||
+	    parse_number("getppid-loop", argv[2], "SECONDS", 1, MAX_SECONDS, &seconds))
 		return 2;
-	/* A benchmark that dies, even by SIGKILL, takes its workload with it. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
-		fprintf(stderr, "getppid-loop: failed to set parent death signal: %s\n", strerror(errno));
+	if (die_with_parent("getppid-loop"))
 		return 1;
-	}
 	/* No getppid() before the start byte: it would be counted. */
-	if (read(STDIN_FILENO, &start, 1) != 1)
-		return 1; /* no start byte: the benchmark is gone or gave up */
+	if (wait_for_start())
+		return 1;
 
 	const uint64_t start_ns = now_ns();
 	calls = rate == 0 ? run_flat_out(start_ns + seconds * NS_PER_SECOND)

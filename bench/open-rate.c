@@ -17,18 +17,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 #define MISSING_DIRECTORY "/nonexistent-clawtop-bench"
-#define NS_PER_SECOND 1000000000ULL
 /* Calls are issued in bursts, one per slice, with a sleep between. */
 #define SLICE_NS 1000000ULL
 #define SLICES_PER_SECOND (NS_PER_SECOND / SLICE_NS)
@@ -40,29 +39,6 @@
 
 static uint64_t distinct;
 static uint64_t next_path;
-
-static uint64_t now_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * NS_PER_SECOND + (uint64_t)now.tv_nsec;
-}
-
-static int parse_number(const char *text, const char *name, uint64_t min, uint64_t max,
-			uint64_t *value)
-{
-	char *end;
-
-	errno = 0;
-	*value = strtoull(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-' || *value < min || *value > max) {
-		fprintf(stderr, "open-rate: %s must be an integer from %llu to %llu, got '%s'\n",
-			name, (unsigned long long)min, (unsigned long long)max, text);
-		return -1;
-	}
-	return 0;
-}
 
 static uint64_t open_dev_null(uint64_t count)
 {
@@ -140,28 +116,24 @@ int main(int argc, char **argv)
 {
 	uint64_t rate, seconds, calls;
 	struct stat directory;
-	char start;
 
 	if (argc != 4) {
 		fprintf(stderr, "USAGE: open-rate RATE SECONDS DISTINCT (RATE 0 = as fast as possible)\n");
 		return 2;
 	}
-	if (parse_number(argv[1], "RATE", 0, MAX_RATE, &rate) ||
-	    parse_number(argv[2], "SECONDS", 1, MAX_SECONDS, &seconds) ||
-	    parse_number(argv[3], "DISTINCT", 0, MAX_DISTINCT, &distinct))
+	if (parse_number("open-rate", argv[1], "RATE", 0, MAX_RATE, &rate) ||
+	    parse_number("open-rate", argv[2], "SECONDS", 1, MAX_SECONDS, &seconds) ||
+	    parse_number("open-rate", argv[3], "DISTINCT", 0, MAX_DISTINCT, &distinct))
 		return 2;
 	/* If it existed, opens would succeed or fail deeper, and cost something else. */
 	if (distinct > 0 && stat(MISSING_DIRECTORY, &directory) == 0) {
 		fprintf(stderr, "open-rate: %s exists; remove it first\n", MISSING_DIRECTORY);
 		return 1;
 	}
-	/* A benchmark that dies, even by SIGKILL, takes its workload with it. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
-		fprintf(stderr, "open-rate: failed to set parent death signal: %s\n", strerror(errno));
+	if (die_with_parent("open-rate"))
 		return 1;
-	}
-	if (read(STDIN_FILENO, &start, 1) != 1)
-		return 1; /* no start byte: the benchmark is gone or gave up */
+	if (wait_for_start())
+		return 1;
 
 	const uint64_t start_ns = now_ns();
 	calls = rate == 0 ? run_flat_out(start_ns + seconds * NS_PER_SECOND)

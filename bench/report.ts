@@ -35,9 +35,13 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Compiles a workload into the git-ignored build/bench/ when it is missing or older than its source. */
+/** The header every workload includes: an input of each program, beside its own source. */
+const WORKLOAD_HEADER = `${REPOSITORY}bench/workload.h`;
+
+/** Compiles a workload into the git-ignored build/bench/ when it is missing or older than its source or the header. */
 export function buildWorkload(source: string, program: string): void {
-  const upToDate = existsSync(program) && statSync(program).mtimeMs >= statSync(source).mtimeMs;
+  const inputs = [source, WORKLOAD_HEADER];
+  const upToDate = existsSync(program) && inputs.every((input) => statSync(input).mtimeMs <= statSync(program).mtimeMs);
   if (upToDate) return;
   mkdirSync(dirname(program), { recursive: true });
   try {
