@@ -56,6 +56,7 @@ Napi::Function BpfSession::Define(Napi::Env env) {
                          InstanceMethod<&BpfSession::SetMonitor>("setMonitor"),
                          InstanceMethod<&BpfSession::SetSetting>("setSetting"),
                          InstanceMethod<&BpfSession::Start>("start"),
+                         InstanceMethod<&BpfSession::HandOverNow>("handOverNow"),
                          InstanceMethod<&BpfSession::ReadCounters>("readCounters"),
                          InstanceMethod<&BpfSession::ReadCgroupTraffic>("readCgroupTraffic"),
                          InstanceMethod<&BpfSession::Close>("close"),
@@ -355,6 +356,13 @@ Napi::Value BpfSession::Start(const Napi::CallbackInfo &info) {
   if (drainer_) throw Napi::Error::New(env, "failed to start ring buffer reader: already started");
   drainer_ = std::make_unique<RingDrainer>(env, bpf_map__fd(skeleton_->maps.events), info[0].As<Napi::Function>());
   return env.Undefined();
+}
+
+// handOverNow(): the reader hands over what the ring holds now, not at its next poll. Does
+// nothing before start() and after close().
+Napi::Value BpfSession::HandOverNow(const Napi::CallbackInfo &info) {
+  if (drainer_) drainer_->HandOverNow();
+  return info.Env().Undefined();
 }
 
 // readCounters() -> {emitted[slot], dropped[slot], ringFillBytes, ringSizeBytes}, summed over CPUs.

@@ -40,6 +40,7 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   Napi::Value SetMonitor(const Napi::CallbackInfo &info);
   Napi::Value SetSetting(const Napi::CallbackInfo &info);
   Napi::Value Start(const Napi::CallbackInfo &info);
+  Napi::Value HandOverNow(const Napi::CallbackInfo &info);
   Napi::Value ReadCounters(const Napi::CallbackInfo &info);
   Napi::Value ReadCgroupTraffic(const Napi::CallbackInfo &info);
   Napi::Value Close(const Napi::CallbackInfo &info);

@@ -3,7 +3,9 @@
 
 #include <bpf/libbpf.h>
 
+#include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,14 +17,25 @@
 namespace clawtop {
 namespace {
 
-// With BPF_RB_NO_WAKEUP this bounds how late a lone record arrives.
-constexpr int kPollTimeoutMs = 10;
+// With BPF_RB_NO_WAKEUP the poll timeout bounds how late a record below the watermark
+// arrives. While records come it is the shortest, so a steady stream reaches JavaScript
+// in batches 10 ms apart. Each poll that finds the ring empty doubles it, up to the
+// longest: an idle host wakes the reader 4 times a second instead of 100, and the first
+// record after a quiet spell is at most 250 ms late (the screen redraws twice a second).
+// A flood is no later: past a watermark of data the kernel wakes the reader at once.
+constexpr int kShortestPollTimeoutMs = 10;
+constexpr int kLongestPollTimeoutMs = 250;
 // A batch is handed over once it holds this much, so a flood cannot grow it forever.
 constexpr size_t kBatchBytes = 1 << 20;
 // Batches waiting for the JS thread; past this the worker waits and the ring fills.
 constexpr size_t kQueuedBatches = 4;
 // Returned by AppendRecord to stop libbpf's consume loop; not an errno.
 constexpr int kBatchFull = -1000000;
+
+// The worker's name (at most 15 characters).
+constexpr char kThreadName[] = "ring-reader";
+// epoll_event.data of the wake-up eventfd; the ring's is 0.
+constexpr uint64_t kWakeUpEvent = 1;
 
 // Room past kBatchBytes for the record that fills a batch.
 constexpr size_t kBatchSlackBytes = 4096;
@@ -64,13 +77,22 @@ RingDrainer::RingDrainer(Napi::Env env, int ring_map_fd, Napi::Function on_batch
   // libbpf's own epoll is level-triggered: with a steady producer it reports the ring
   // readable at once, every time, and batches shrink to a few records. Edge-triggered,
   // the reader wakes only on the kernel's forced wakeups (one per watermark of data) or
-  // at the timeout, and takes everything queued in large batches.
+  // at the timeout, and takes everything queued in large batches. Beside the ring it
+  // waits on an eventfd, through which the JS thread wakes it at once: to stop it, or to
+  // have it hand over what is queued without waiting out its timeout.
   wakeup_epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_up_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   epoll_event readable{};
   readable.events = EPOLLIN | EPOLLET;
-  if (wakeup_epoll_fd_ < 0 || epoll_ctl(wakeup_epoll_fd_, EPOLL_CTL_ADD, ring_map_fd, &readable) < 0) {
+  epoll_event woken{};
+  woken.events = EPOLLIN;
+  woken.data.u64 = kWakeUpEvent;
+  if (wakeup_epoll_fd_ < 0 || wake_up_fd_ < 0 ||
+      epoll_ctl(wakeup_epoll_fd_, EPOLL_CTL_ADD, ring_map_fd, &readable) < 0 ||
+      epoll_ctl(wakeup_epoll_fd_, EPOLL_CTL_ADD, wake_up_fd_, &woken) < 0) {
     int error_number = errno;
     if (wakeup_epoll_fd_ >= 0) close(wakeup_epoll_fd_);
+    if (wake_up_fd_ >= 0) close(wake_up_fd_);
     ring_buffer__free(ring_);
     delete batch_;
     throw Napi::Error::New(env, FailureMessage("watch ring buffer", error_number));
@@ -83,6 +105,8 @@ RingDrainer::RingDrainer(Napi::Env env, int ring_map_fd, Napi::Function on_batch
   // (hooks run in reverse order) and the worker is gone before the function is.
   teardown_hook_registered_ = napi_add_env_cleanup_hook(env, OnEnvironmentTeardown, this) == napi_ok;
   worker_ = std::thread([this] { Drain(); });
+  // Named for top -H and /proc/PID/task, from here so the name is set once start() returns.
+  pthread_setname_np(worker_.native_handle(), kThreadName);
 }
 
 RingDrainer::~RingDrainer() { Stop(); }
@@ -97,7 +121,9 @@ void RingDrainer::Stop() {
   if (stopped_) return;
   stopped_ = true;
   running_ = false;
-  // Wakes a worker blocked on a full queue; its later calls return napi_closing.
+  // Wakes a worker waiting for the ring, and one blocked on a full queue (its later calls
+  // return napi_closing).
+  WakeUp();
   deliver_.Abort();
   if (worker_.joinable()) worker_.join();
   if (teardown_hook_registered_) napi_remove_env_cleanup_hook(env_, OnEnvironmentTeardown, this);
@@ -105,6 +131,7 @@ void RingDrainer::Stop() {
   ring_buffer__free(ring_);
   ring_ = nullptr;
   close(wakeup_epoll_fd_);
+  close(wake_up_fd_);
   delete batch_;
   batch_ = nullptr;
 }
@@ -116,16 +143,35 @@ int RingDrainer::AppendRecord(void *context, void *data, size_t size) {
   return self->batch_->size() >= kBatchBytes ? kBatchFull : 0;
 }
 
+void RingDrainer::HandOverNow() {
+  if (!stopped_) WakeUp();
+}
+
+void RingDrainer::WakeUp() {
+  uint64_t one = 1;
+  // Only fails when the counter is full, and then the reader has a wake-up pending anyway.
+  [[maybe_unused]] ssize_t written = write(wake_up_fd_, &one, sizeof(one));
+}
+
 void RingDrainer::Drain() {
-  epoll_event wakeup;
+  int timeout_ms = kShortestPollTimeoutMs;
+  epoll_event wakeups[2];
   while (running_) {
-    epoll_wait(wakeup_epoll_fd_, &wakeup, 1, kPollTimeoutMs);
+    int ready = epoll_wait(wakeup_epoll_fd_, wakeups, 2, timeout_ms);
+    for (int index = 0; index < ready; index++) {
+      if (wakeups[index].data.u64 != kWakeUpEvent) continue;
+      uint64_t count;
+      [[maybe_unused]] ssize_t read_bytes = read(wake_up_fd_, &count, sizeof(count));
+    }
+    bool found_records = false;
     int result;
     do {
       result = ring_buffer__consume(ring_);
+      found_records = found_records || result != 0;
       if (result == kBatchFull) Flush();
     } while (result == kBatchFull && running_);
     Flush();
+    timeout_ms = found_records ? kShortestPollTimeoutMs : std::min(2 * timeout_ms, kLongestPollTimeoutMs);
   }
 }
 

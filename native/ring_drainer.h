@@ -35,6 +35,10 @@ class RingDrainer {
   RingDrainer(const RingDrainer &) = delete;
   RingDrainer &operator=(const RingDrainer &) = delete;
 
+  // Has the worker hand over what the ring holds now rather than at its next poll, which
+  // may be up to its longest timeout away on an idle host.
+  void HandOverNow();
+
   // Idempotent; joins the worker. Must run on the JS thread.
   void Stop();
 
@@ -45,9 +49,11 @@ class RingDrainer {
   static void OnEnvironmentTeardown(void *self);
   void Drain();
   void Flush();
+  void WakeUp();
 
   ring_buffer *ring_ = nullptr;
   int wakeup_epoll_fd_ = -1;
+  int wake_up_fd_ = -1;
   Batch *batch_;
   BatchFunction deliver_;
   Napi::Env env_;

@@ -141,6 +141,7 @@ export class LiveSource implements EventSource {
   async stop(): Promise<void> {
     clearInterval(this.tickTimer);
     for (const monitor of MONITOR_NAMES) this.session.setMonitor(monitor, false);
+    this.session.handOverNow();
     await new Promise((resolve) => setTimeout(resolve, FINAL_DRAIN_MS));
   }
 

@@ -80,6 +80,7 @@ interface NativeBpfSession {
   setMonitor(name: ProgramSetName, on: boolean): HookReport;
   setSetting(name: RuntimeSetting | KernelFilter, value: number | null): void;
   start(onBatch: (batch: Uint8Array) => void): void;
+  handOverNow(): void;
   readCounters(): KernelCounters;
   readCgroupTraffic(): CgroupTrafficTotals[];
   close(): void;
@@ -156,6 +157,15 @@ export class KernelSession {
 
   start(onBatch: (batch: Uint8Array) => void): void {
     this.native.start(onBatch);
+  }
+
+  /**
+   * Has the ring reader hand over what the ring holds now. On its own it polls the ring
+   * every 10 ms while records come, and less often the longer the ring stays empty (at
+   * least every 250 ms), so a record may otherwise arrive up to that late.
+   */
+  handOverNow(): void {
+    this.native.handOverNow();
   }
 
   /** Which hook serves each monitor, and whether it is attached now. */

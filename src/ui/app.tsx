@@ -2,25 +2,25 @@
 // monitors list or the help), the filter bar, the status line and the footer. It reads
 // the core's published snapshots through the controller and never the kernel.
 import { Box, useStdout } from 'ink';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect } from 'react';
 
+import type { ModelSnapshot } from '../core/model.ts';
 import type { UiController } from './controller.ts';
-import { detailLines, detailSections } from './detail.ts';
 import { DetailView, maxDetailScroll } from './detail-view.tsx';
-import { FilterBar, filterBarHeight } from './filter-bar.tsx';
+import { FilterBar } from './filter-bar.tsx';
 import { Footer } from './footer.tsx';
-import { Header, headerHeight } from './header.tsx';
+import { Header } from './header.tsx';
 import { HelpOverlay } from './help-overlay.tsx';
 import { MonitorsList } from './monitors-list.tsx';
-import { paneRows } from './pane-rows.ts';
 import { paneOf } from './panes.ts';
+import { sameOnScreen, screenContent } from './screen-content.ts';
 import { StatusLine } from './status-line.tsx';
 import { Table } from './table.tsx';
-import { scrollFor } from './table-layout.ts';
+import { useTheme } from './theme.ts';
 import { applyFilter, useAppInput } from './use-app-input.ts';
 import { useSnapshot } from './use-snapshot.ts';
 import { useTerminalSize } from './use-terminal-size.ts';
-import { selectedIndex, useUiState } from './use-ui-state.ts';
+import { useUiState } from './use-ui-state.ts';
 
 export interface AppProps {
   /** The running core (or a fake with fixture snapshots). */
@@ -33,12 +33,20 @@ export interface AppProps {
 const CLEAR_SCREEN = '\u001B[2J\u001B[H';
 
 export function App({ controller, onQuit }: AppProps) {
-  const snapshot = useSnapshot(controller);
   const { columns: width, rows: height } = useTerminalSize();
   const [state, dispatch] = useUiState(controller.paused, controller.initialSort);
   const { write } = useStdout();
-  const info = controller.header();
   const readOnly = controller.readOnly !== undefined;
+  const theme = useTheme();
+  const show = useCallback(
+    (snapshot: ModelSnapshot) => screenContent(snapshot, controller.header(), { state, width, height, theme }),
+    [controller, state, width, height, theme],
+  );
+  const { info, layout, headerLines, rowKeys, selected, scroll, rowLines, detailText } = useSnapshot(
+    controller,
+    show,
+    sameOnScreen,
+  );
 
   useEffect(() => {
     controller.showPane(state.pane);
@@ -50,31 +58,9 @@ export function App({ controller, onQuit }: AppProps) {
 
   const pane = paneOf(state.pane);
   const sort = state.sort[state.pane];
-  const filters = state.filter?.filters ?? null;
-  const rows = useMemo(() => paneRows(pane, snapshot, filters, sort), [pane, snapshot, filters, sort]);
-  const rowKeys = useMemo(() => rows.map((row) => pane.key(row)), [pane, rows]);
-  const totalRows = pane.rows(snapshot).length;
-
-  // Ink redraws the whole terminal when a frame fills it, so the screen keeps its last line free.
-  const screenHeight = Math.max(1, height - 1);
   const editing = state.mode === 'filter';
-  const bottomHeight =
-    filterBarHeight({ editing, error: state.filterError, applied: state.filter }) + (state.status ? 1 : 0) + 1;
-  const topHeight = state.mode === 'help' ? 0 : headerHeight(info);
-  const bodyHeight = Math.max(2, screenHeight - topHeight - bottomHeight);
-  const tableHeight = bodyHeight - 1;
-
-  const selection = state.selection[state.pane];
-  const selected = selectedIndex(selection, rowKeys);
-  const scroll = scrollFor(selected, tableHeight, rows.length, selection.scroll);
-
+  const { screenHeight, bodyHeight, tableHeight } = layout;
   const detail = state.detail;
-  const detailText = useMemo(() => {
-    if (detail === null) return null;
-    const detailPane = paneOf(detail.pane);
-    const row = detailPane.rows(snapshot).find((candidate) => detailPane.key(candidate) === detail.key);
-    return row === undefined ? null : detailLines(detailSections(detail.pane, row, snapshot));
-  }, [detail, snapshot]);
 
   const redraw = useCallback(() => write(CLEAR_SCREEN), [write]);
 
@@ -105,13 +91,12 @@ export function App({ controller, onQuit }: AppProps) {
         return (
           <Table
             pane={pane}
-            rows={rows}
+            lines={rowLines}
+            keys={rowKeys.slice(scroll, scroll + rowLines.length)}
             sort={sort}
-            selected={selected}
-            scroll={scroll}
+            selectedLine={selected - scroll}
             height={tableHeight}
             width={width}
-            context={snapshot}
             emptyText={state.filter === null ? '(no rows yet)' : '(no rows match the filter)'}
           />
         );
@@ -121,14 +106,7 @@ export function App({ controller, onQuit }: AppProps) {
   return (
     <Box flexDirection="column" width={width} height={screenHeight}>
       {state.mode === 'help' ? null : (
-        <Header
-          info={info}
-          paused={state.paused}
-          pane={state.pane}
-          shownRows={rows.length}
-          totalRows={totalRows}
-          width={width}
-        />
+        <Header lines={headerLines} width={width} />
       )}
       {body}
       <FilterBar

@@ -8,20 +8,25 @@ import { PANE_NAMES, type HeaderInfo, type MonitorStatus, type PaneName, type Sn
 import { formatCount, formatDuration, formatRate, formatUptime } from './format.ts';
 import { Line, type Segment } from './line.tsx';
 import { PANES } from './panes.ts';
-import { useTheme, type Theme } from './theme.ts';
+import type { Theme } from './theme.ts';
 
 /** A ring this full is shown as a warning: events are about to be dropped. */
 const RING_WARNING_RATIO = 0.8;
 const MONITOR_NAME_WIDTH = 9;
 const RATE_WIDTH = 9;
 
-export interface HeaderProps {
-  readonly info: HeaderInfo;
+export interface HeaderView {
   readonly paused: boolean;
   readonly pane: PaneName;
   /** Rows the pane shows (after the filter) and rows it has. */
   readonly shownRows: number;
   readonly totalRows: number;
+  readonly width: number;
+}
+
+export interface HeaderProps {
+  /** headerLines(): what the header draws. */
+  readonly lines: readonly (readonly Segment[])[];
   readonly width: number;
 }
 
@@ -115,21 +120,24 @@ function tabSegments(active: PaneName, shownRows: number, totalRows: number, wid
   return gap >= 1 ? [...tabs, { text: ' '.repeat(gap) }, { text: count, dim: theme.dim }] : tabs;
 }
 
-export function Header({ info, paused, pane, shownRows, totalRows, width }: HeaderProps) {
-  const theme = useTheme();
+/** The header's lines as segments: the summary, a snapshot's line, one per monitor, the tabs. */
+export function headerLines(info: HeaderInfo, view: HeaderView, theme: Theme): Segment[][] {
+  const { paused, pane, shownRows, totalRows, width } = view;
   const rates = new Map(info.eventsPerSecond.map(({ monitor, perSecond }) => [monitor, perSecond]));
+  return [
+    summarySegments(info, paused, width, theme),
+    ...(info.snapshot ? [snapshotSegments(info.snapshot, theme)] : []),
+    ...info.monitors.map((monitor) => monitorSegments(monitor, rates.get(monitor.monitor), width, theme)),
+    tabSegments(pane, shownRows, totalRows, width, theme),
+  ];
+}
+
+export function Header({ lines, width }: HeaderProps) {
   return (
     <Box flexDirection="column">
-      <Line segments={summarySegments(info, paused, width, theme)} width={width} />
-      {info.snapshot ? <Line segments={snapshotSegments(info.snapshot, theme)} width={width} /> : null}
-      {info.monitors.map((monitor) => (
-        <Line
-          key={monitor.monitor}
-          segments={monitorSegments(monitor, rates.get(monitor.monitor), width, theme)}
-          width={width}
-        />
+      {lines.map((segments, index) => (
+        <Line key={index} segments={segments} width={width} />
       ))}
-      <Line segments={tabSegments(pane, shownRows, totalRows, width, theme)} width={width} />
     </Box>
   );
 }

@@ -1,43 +1,42 @@
 // A pane as a table: the header row with the sort column marked, then the rows in view
-// (the window follows the selection), the selected one in inverse.
+// (formatted by screen-content.ts, whose window follows the selection), the selected one
+// in inverse.
 import { Box, Text } from 'ink';
 
-import type { FormatContext, PaneDefinition, SortState } from './panes.ts';
-import { fitColumns, headerLine, rowLine } from './table-layout.ts';
+import type { PaneDefinition, SortState } from './panes.ts';
+import { fitColumns, headerLine } from './table-layout.ts';
 
 export interface TableProps<Row> {
   readonly pane: PaneDefinition<Row>;
-  /** Every row of the pane, filtered and sorted. */
-  readonly rows: readonly Row[];
+  /** The rows in view, formatted (rowLine): the lines under the header row. */
+  readonly lines: readonly string[];
+  /** Their rows' keys, in the same order. */
+  readonly keys: readonly string[];
   readonly sort: SortState;
-  /** Index into rows; -1 when there are none. */
-  readonly selected: number;
-  /** The first row in view. */
-  readonly scroll: number;
+  /** Index into lines of the selected row; outside them when it is not in view. */
+  readonly selectedLine: number;
   /** Lines for the rows, the header row not counted. */
   readonly height: number;
   readonly width: number;
-  readonly context: FormatContext;
   /** Shown instead of rows when there are none (e.g. "no rows match the filter"). */
   readonly emptyText: string;
 }
 
-export function Table<Row>({ pane, rows, sort, selected, scroll, height, width, context, emptyText }: TableProps<Row>) {
+export function Table<Row>({ pane, lines, keys, sort, selectedLine, height, width, emptyText }: TableProps<Row>) {
   const columns = fitColumns(pane.columns, width);
-  const visible = rows.slice(scroll, scroll + height);
   return (
     <Box flexDirection="column" height={height + 1}>
       <Text bold wrap="truncate-end">
         {headerLine(columns, sort, width)}
       </Text>
-      {visible.length === 0 ? (
+      {lines.length === 0 ? (
         <Text dimColor wrap="truncate-end">
           {emptyText}
         </Text>
       ) : (
-        visible.map((row, index) => (
-          <Text key={pane.key(row)} inverse={scroll + index === selected} wrap="truncate-end">
-            {rowLine(columns, row, context, width)}
+        lines.map((line, index) => (
+          <Text key={keys[index]} inverse={index === selectedLine} wrap="truncate-end">
+            {line}
           </Text>
         ))
       )}

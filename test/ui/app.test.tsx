@@ -679,6 +679,42 @@ describe('rendering', () => {
     assert.equal(controller.listenerCount, 0);
   });
 
+  test('a publication that changes nothing on screen draws no frame; the next key shows the latest', async () => {
+    const processes = Array.from({ length: 40 }, (_, index) => ({ ...SNAPSHOT.processes[0]!, pid: 1000 + index, comm: `worker${index}` }));
+    const controller = new FakeController({ ...SNAPSHOT, processes });
+    const app = await renderApp(controller);
+    const framesBefore = app.stdout.frames.length;
+    // A second later, and a row out of view (the oldest PID) has exited.
+    const later = processes.map((row) => (row.pid === 1000 ? { ...row, state: 'exited' as const, exitCode: 3 } : row));
+    controller.publish({ ...SNAPSHOT, takenMs: TAKEN_MS + 1000, processes: later });
+    await settle(app.stdout);
+    assert.equal(app.stdout.frames.length, framesBefore, 'no frame for what is not on screen');
+    await app.press(end);
+    assert.ok(app.lines().some((line) => /^ {3}1000 .* exit 3 /.test(line)), app.lastFrame());
+
+    // A row in view changes: drawn at once.
+    const renamed = later.map((row) => (row.pid === 1039 ? { ...row, comm: 'renamed' } : row));
+    await app.press(home);
+    controller.publish({ ...SNAPSHOT, takenMs: TAKEN_MS + 2000, processes: renamed });
+    await settle(app.stdout);
+    assert.match(tableLines(app.lines())[1]!, /^ {3}1039 .* renamed /);
+  });
+
+  test('a publication redraws the header when what it shows changed, though no row did', async () => {
+    const controller = new FakeController();
+    const app = await renderApp(controller);
+    const framesBefore = app.stdout.frames.length;
+    // The uptime is shown to the minute (or the hour): a second more shows the same.
+    controller.setHeader({ ...controller.header(), uptimeSeconds: controller.header().uptimeSeconds + 1 });
+    controller.publish({ ...SNAPSHOT, takenMs: TAKEN_MS + 1000 });
+    await settle(app.stdout);
+    assert.equal(app.stdout.frames.length, framesBefore);
+    controller.setHeader({ ...controller.header(), dropped: 42 });
+    controller.publish({ ...SNAPSHOT, takenMs: TAKEN_MS + 2000 });
+    await settle(app.stdout);
+    assert.match(app.lines()[0]!, / · drops 42 · /);
+  });
+
   test('follows a resize: at 200x50 every column fits', async () => {
     const app = await renderApp(new FakeController());
     resize(app.stdout, { columns: 200, rows: 50 });

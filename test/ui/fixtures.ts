@@ -388,6 +388,11 @@ export class FakeController implements UiController {
     return this.info;
   }
 
+  /** What header() says from now on, as the live one's once-a-second figures. */
+  setHeader(info: HeaderInfo): void {
+    this.info = info;
+  }
+
   pause(): void {
     this.calls.push('pause');
     this.paused = true;
