@@ -11,6 +11,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 import { DEFAULT_MONITORS, DEFAULT_RING_SIZE_BYTES } from '../src/core/native.ts';
 import { privilegeProblem } from '../src/core/preflight.ts';
@@ -39,12 +40,11 @@ import {
   formatTable,
   recordResults,
   cleanUpOnExit,
-  parseQuickOption,
 } from './report.ts';
 
 const HELP = `
   USAGE
-    npm run bench:self-cost [-- [--quick]]
+    npm run bench:self-cost [-- [--quick] [--mode metrics|json|screen]]
 
   Builds dist/ (tsc -p tsconfig.build.json), then runs node dist/cli.js three
   ways with the default monitors: headless with --metrics, headless with --json
@@ -55,14 +55,17 @@ const HELP = `
 
   FLAGS
     --quick   a 3 s window per step instead of 10 s
+    --mode M  only one of the three ways: metrics, json or screen
     --help    show this help
 
   EXAMPLES
     sudo npm run bench:self-cost
     sudo npm run bench:self-cost -- --quick
+    sudo npm run bench:self-cost -- --quick --mode screen
 `;
 
 const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
 
 export type SelfCostMode = 'metrics' | 'json' | 'screen';
 export const SELF_COST_MODES: readonly SelfCostMode[] = ['metrics', 'json', 'screen'];
@@ -327,16 +330,22 @@ async function measureMode(mode: SelfCostMode, timing: Timing): Promise<SelfCost
   return rows;
 }
 
+export interface SelfCostOptions {
+  readonly quick: boolean;
+  /** All three when not given. */
+  readonly modes?: readonly SelfCostMode[];
+}
+
 /**
- * Runs clawtop three ways, one after the other, each through every load. Needs root, a
+ * Runs clawtop three ways (or the modes asked for), one after the other, each through every load. Needs root, a
  * built dist/ and build/bench/open-rate (see buildCli, buildOpenRate); kills what it
  * started if it fails.
  */
-export async function measureSelfCost(options: { readonly quick: boolean }): Promise<SelfCostRow[]> {
+export async function measureSelfCost(options: SelfCostOptions): Promise<SelfCostRow[]> {
   const timing = options.quick ? QUICK_TIMING : FULL_TIMING;
   const rows: SelfCostRow[] = [];
   try {
-    for (const mode of SELF_COST_MODES) rows.push(...(await measureMode(mode, timing)));
+    for (const mode of options.modes ?? SELF_COST_MODES) rows.push(...(await measureMode(mode, timing)));
   } catch (error) {
     killChildren();
     throw error;
@@ -410,9 +419,36 @@ function formatHeadline(rows: readonly SelfCostRow[]): string {
   return `Targets missed in ${missing.length} of ${rows.length} rows: ${list.join('; ')}.`;
 }
 
+function parseOptions(args: string[]): SelfCostOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        quick: { type: 'boolean', default: false },
+        mode: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    fail(`${errorMessage(error)} (see --help)`, EXIT_USAGE);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const { quick, mode } = parsed.values;
+  if (mode === undefined) return { quick };
+  if (!SELF_COST_MODES.includes(mode as SelfCostMode)) {
+    fail(`--mode must be one of ${SELF_COST_MODES.join(', ')}, got "${mode}"`, EXIT_USAGE);
+  }
+  return { quick, modes: [mode as SelfCostMode] };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const options = { quick: parseQuickOption(args, HELP) };
+  const options = parseOptions(args);
   const problem = privilegeProblem() ?? terminalProblem() ?? bpftoolProblem();
   if (problem) fail(problem, EXIT_FAILURE);
   buildOpenRate();

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import fc from 'fast-check';
+
 import { RATE_WINDOWS_SECONDS, RollingCounter } from '../../src/core/rolling-counter.ts';
 
 /** [second, count] */
@@ -150,4 +152,56 @@ test('windows outside 1..horizon and horizons that are not whole seconds are ref
     assert.throws(() => new RollingCounter(horizon), RangeError, `horizon ${horizon}`);
   }
   assert.throws(() => new RollingCounter(10).rates(100), /from 1 to 10, got 60/);
+});
+
+/** What rate() must say, from every add kept in a plain map: a second's count lives while the ring holds it. */
+class ReferenceCounter {
+  private latest = Number.NEGATIVE_INFINITY;
+  private readonly counts = new Map<number, number>();
+
+  constructor(private readonly horizon: number) {}
+
+  add(second: number, count: number): void {
+    if (second > this.latest) {
+      this.latest = second;
+      for (const kept of this.counts.keys()) if (kept < second - this.horizon) this.counts.delete(kept);
+    } else if (this.latest - second > this.horizon) {
+      return;
+    }
+    this.counts.set(second, (this.counts.get(second) ?? 0) + count);
+  }
+
+  rate(nowSecond: number, windowSeconds: number): number {
+    let sum = 0;
+    for (const [second, count] of this.counts) {
+      if (second >= nowSecond - windowSeconds && second <= nowSecond - 1) sum += count;
+    }
+    return sum / windowSeconds;
+  }
+}
+
+test('every window reads what the adds it covers sum to, wherever the ring wraps', () => {
+  const step = fc.record({ advance: fc.integer({ min: -8, max: 12 }), count: fc.integer({ min: 0, max: 1000 }) });
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: -50, max: 200 }),
+      fc.array(step, { maxLength: 60 }),
+      (horizon, start, steps) => {
+        const counter = new RollingCounter(horizon);
+        const reference = new ReferenceCounter(horizon);
+        let second = start;
+        for (const { advance, count } of steps) {
+          second += advance;
+          counter.add(second, count);
+          reference.add(second, count);
+          for (let nowSecond = second; nowSecond <= second + horizon + 1; nowSecond++) {
+            for (let window = 1; window <= horizon; window++) {
+              assert.equal(counter.rate(nowSecond, window), reference.rate(nowSecond, window), `rate(${nowSecond}, ${window})`);
+            }
+          }
+        }
+      },
+    ),
+  );
 });
