@@ -88,6 +88,8 @@ function inPrivateMountNamespace(script: string) {
     cwd: PROJECT,
     encoding: 'utf8',
     timeout: 30_000,
+    // A second of --json with files on is over spawnSync's 1 MiB default on a busy host.
+    maxBuffer: 256 * 1024 * 1024,
   });
 }
 
