@@ -13,13 +13,12 @@ import { checkFuzzCase, fuzzCase } from '../test/core/fuzz-batches.ts';
 import {
   RESULTS_FILE,
   count,
-  describeCommand,
   describeCommit,
-  describeMachine,
   errorMessage,
   fail,
   formatTable,
   recordResults,
+  runHeading,
 } from './report.ts';
 
 const HELP = `
@@ -119,16 +118,11 @@ function main(): void {
     [count(checked), seconds.toFixed(1), count(Math.round(checked / seconds)), count(malformed), count(records), 'yes'],
   ]);
   process.stdout.write(`${table}\n`);
-  const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
   recordResults(
     SECTION_HEADING,
     SECTION_INTRO,
     [
-      `### decoder fuzz, ${date} UTC`,
-      '',
-      `- machine: ${describeMachine()}`,
-      `- commit: ${commit}`,
-      `- command: \`${describeCommand(args)}\``,
+      ...runHeading('decoder fuzz', commit, args),
       `- seed: ${options.seed}`,
       '',
       table,

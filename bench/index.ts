@@ -21,15 +21,14 @@ import {
   RESULTS_FILE,
   buildCli,
   count,
-  describeCommand,
   describeCommit,
-  describeMachine,
   errorMessage,
   fail,
   formatTable,
   recordResults,
   cleanUpOnExit,
   parseQuickOption,
+  runHeading,
 } from './report.ts';
 import {
   MODE_LABELS,
@@ -211,16 +210,11 @@ async function main(): Promise<void> {
   if (untrustworthy.length > 0) {
     fail(`not recorded in docs/BENCHMARKS.md, the run is not trustworthy:\n  ${untrustworthy.join('\n  ')}`, EXIT_FAILURE);
   }
-  const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
   recordResults(
     SECTION_HEADING,
     SECTION_INTRO,
     [
-      `### ${quick ? 'quick run' : 'full run'}, ${date} UTC`,
-      '',
-      `- machine: ${describeMachine()}`,
-      `- commit: ${commit}`,
-      `- command: \`${describeCommand(args)}\` (${minutes} min)`,
+      ...runHeading(quick ? 'quick run' : 'full run', commit, args, ` (${minutes} min)`),
       '',
       summaryTable,
       '',

@@ -23,15 +23,14 @@ import {
   RESULTS_FILE,
   buildCli,
   count,
-  describeCommand,
   describeCommit,
-  describeMachine,
   errorMessage,
   fail,
   formatTable,
   recordResults,
   cleanUpOnExit,
   parseQuickOption,
+  runHeading,
 } from './report.ts';
 import { TERMINAL_SIZE, showsFilesPane } from './self-cost.ts';
 
@@ -295,16 +294,11 @@ async function main(): Promise<void> {
   const headline = formatHeadline(result);
   const latencies = `Latencies in ms, in the order pressed: ${result.latenciesMs.map((ms) => ms.toFixed(1)).join(' ')}.`;
   process.stdout.write(`${table}\n\n${headline}\n${latencies}\n`);
-  const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
   recordResults(
     SECTION_HEADING,
     SECTION_INTRO,
     [
-      `### screen latency, ${date} UTC`,
-      '',
-      `- machine: ${describeMachine()}`,
-      `- commit: ${commit}`,
-      `- command: \`${describeCommand(args)}\``,
+      ...runHeading('screen latency', commit, args),
       `- load average (1, 5, 15 min): ${loadBefore} before, ${loadAfter} after`,
       '',
       table,

@@ -29,15 +29,14 @@ import {
   buildWorkload,
   count,
   describeBytes,
-  describeCommand,
   describeCommit,
-  describeMachine,
   errorMessage,
   fail,
   formatTable,
   isMainModule,
   recordResults,
   cleanUpOnExit,
+  runHeading,
 } from './report.ts';
 
 const HELP = `
@@ -430,17 +429,12 @@ async function main(): Promise<void> {
     const list = report.problems.join('\n  ');
     fail(`not recorded in docs/BENCHMARKS.md, the run is not trustworthy:\n  ${list}`, EXIT_FAILURE);
   }
-  const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
   const verdict = report.targetMet ? 'met' : 'NOT met';
   recordResults(
     SECTION_HEADING,
     SECTION_INTRO,
     [
-      `### memory, ${date} UTC`,
-      '',
-      `- machine: ${describeMachine()}`,
-      `- commit: ${commit}`,
-      `- command: \`${describeCommand(args)}\``,
+      ...runHeading('memory', commit, args),
       `- clawtop: \`${clawtopCommand(options)}\`, ring ${describeBytes(options.ringSizeBytes)}`,
       '',
       report.table,

@@ -29,15 +29,14 @@ import {
   buildWorkload,
   count,
   describeBytes,
-  describeCommand,
   describeCommit,
-  describeMachine,
   errorMessage,
   fail,
   formatTable,
   isMainModule,
   recordResults,
   cleanUpOnExit,
+  runHeading,
 } from './report.ts';
 
 const HELP = `
@@ -362,16 +361,11 @@ async function main(): Promise<void> {
     const list = problems.join('\n  ');
     fail(`not recorded in docs/BENCHMARKS.md, the run is not trustworthy:\n  ${list}`, EXIT_FAILURE);
   }
-  const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
   recordResults(
     SECTION_HEADING,
     SECTION_INTRO,
     [
-      `### pipeline, ${date} UTC`,
-      '',
-      `- machine: ${describeMachine()}`,
-      `- commit: ${commit}`,
-      `- command: \`${describeCommand(args)}\``,
+      ...runHeading('pipeline', commit, args),
       `- steps: ${options.stepSeconds} s each, ring ${describeBytes(options.ringSizeBytes)}`,
       '',
       table,

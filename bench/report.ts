@@ -260,6 +260,21 @@ export function describeCommand(args: readonly string[]): string {
   return ['node --import tsx', relative(REPOSITORY, process.argv[1]!), ...args].join(' ');
 }
 
+/**
+ * The first lines of a run recorded in docs/BENCHMARKS.md: what ran and when, then on what
+ * machine, at which commit and by which command (commandNote follows the command).
+ */
+export function runHeading(title: string, commit: string, args: readonly string[], commandNote = ''): string[] {
+  const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
+  return [
+    `### ${title}, ${date} UTC`,
+    '',
+    `- machine: ${describeMachine()}`,
+    `- commit: ${commit}`,
+    `- command: \`${describeCommand(args)}\`${commandNote}`,
+  ];
+}
+
 /** A markdown table: numbers right-aligned, the last column (a verdict) left-aligned. */
 export function formatTable(rows: readonly (readonly string[])[]): string {
   const last = rows[0]!.length - 1;

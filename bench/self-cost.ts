@@ -32,14 +32,13 @@ import {
   RESULTS_FILE,
   buildCli,
   count,
-  describeCommand,
   describeCommit,
-  describeMachine,
   errorMessage,
   fail,
   formatTable,
   recordResults,
   cleanUpOnExit,
+  runHeading,
 } from './report.ts';
 
 const HELP = `
@@ -470,16 +469,11 @@ async function main(): Promise<void> {
     fail(`not recorded in docs/BENCHMARKS.md, the run is not trustworthy:\n  ${list}`, EXIT_FAILURE);
   }
   const timing = options.quick ? QUICK_TIMING : FULL_TIMING;
-  const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
   recordResults(
     SECTION_HEADING,
     SECTION_INTRO,
     [
-      `### self cost, ${date} UTC`,
-      '',
-      `- machine: ${describeMachine()}`,
-      `- commit: ${commit}`,
-      `- command: \`${describeCommand(args)}\``,
+      ...runHeading('self cost', commit, args),
       `- windows: ${timing.windowSeconds} s, after ${timing.warmUpSeconds} s of warm-up (${timing.firstWarmUpSeconds} s after attaching)`,
       `- load average (1, 5, 15 min): ${loadBefore} before, ${loadAfter} after`,
       '',

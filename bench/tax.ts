@@ -24,9 +24,7 @@ import {
   buildCli,
   buildWorkload,
   count,
-  describeCommand,
   describeCommit,
-  describeMachine,
   errorMessage,
   fail,
   formatTable,
@@ -35,6 +33,7 @@ import {
   runWorkload,
   cleanUpOnExit,
   parseQuickOption,
+  runHeading,
 } from './report.ts';
 
 const HELP = `
@@ -751,16 +750,11 @@ async function main(): Promise<void> {
   for (const row of rows.filter((row) => row.notMeasured !== undefined)) {
     process.stderr.write(`bench: ${row.tool} on ${row.workload} not measured: ${row.notMeasured}\n`);
   }
-  const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
   recordResults(
     SECTION_HEADING,
     SECTION_INTRO(),
     [
-      `### tax, ${date} UTC`,
-      '',
-      `- machine: ${describeMachine()}`,
-      `- commit: ${commit}`,
-      `- command: \`${describeCommand(args)}\``,
+      ...runHeading('tax', commit, args),
       `- runs: ${describeTaxPlan(options)}`,
       '',
       table,
