@@ -161,15 +161,20 @@ std::string LastLogLine(const char *log) {
   return last.size() <= 160 ? last : "";
 }
 
-// Test hook (test/kernel/degrade.test.ts): CLAWTOP_TEST_FAIL_PROGRAM=NAME gives that program an
-// attach type its program type does not accept, so the kernel refuses it as it would refuse a
-// program this kernel cannot run. Never set outside tests; it only ever removes a hook.
+// Test hook (test/kernel/degrade.test.ts, files.test.ts): CLAWTOP_TEST_FAIL_PROGRAM=NAME gives
+// that program an attach type its program type does not accept, or, for a plain tracepoint
+// program, which never checks it, the sleepable flag none may have. The kernel refuses it as it
+// would refuse a program this kernel cannot run. Never set outside tests; it only ever removes
+// a hook.
 void BreakProgramForTest(bpf_object *object) {
   const char *name = std::getenv("CLAWTOP_TEST_FAIL_PROGRAM");
   if (name == nullptr || *name == '\0') return;
   bpf_program *program = bpf_object__find_program_by_name(object, name);
   if (program == nullptr || !bpf_program__autoload(program)) return;
-  bpf_program__set_expected_attach_type(program, BPF_CGROUP_SOCK_OPS);
+  if (bpf_program__type(program) == BPF_PROG_TYPE_TRACEPOINT)
+    bpf_program__set_flags(program, bpf_program__flags(program) | BPF_F_SLEEPABLE);
+  else
+    bpf_program__set_expected_attach_type(program, BPF_CGROUP_SOCK_OPS);
 }
 
 }  // namespace

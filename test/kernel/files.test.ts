@@ -40,9 +40,33 @@ function prerequisiteMissing(t: TestContext): boolean {
   );
 }
 
+/**
+ * The programs of the files fallback: the first reads the kernel's structures with direct
+ * loads (bpf_rdonly_cast, Linux 6.2), the second with probe reads for older kernels. The
+ * second loads here only when the first is refused, through native/bpf_session.cc's test
+ * hook, as an older kernel would refuse it.
+ */
+const OPENAT_PROGRAMS = [
+  { program: 'clawtop_openat_exit', refuse: undefined },
+  { program: 'clawtop_openat_exit_probe_reads', refuse: 'clawtop_openat_exit' },
+] as const;
+type OpenatProgram = (typeof OPENAT_PROGRAMS)[number];
+
 /** Opens the files monitor and collects the FILE events of one comm. */
-function watchFiles(t: TestContext, comm: string): { session: KernelSession; seen: FileEvent[] } {
-  return watchEvents(t, ['files'], (event): event is FileEvent => event.kind === 'file' && event.comm === comm);
+function watchFiles(
+  t: TestContext,
+  comm: string,
+  { program, refuse }: OpenatProgram = OPENAT_PROGRAMS[0],
+): { session: KernelSession; seen: FileEvent[] } {
+  // The addon reads it while it loads, in the constructor.
+  if (refuse !== undefined) process.env.CLAWTOP_TEST_FAIL_PROGRAM = refuse;
+  try {
+    const watched = watchEvents(t, ['files'], (event): event is FileEvent => event.kind === 'file' && event.comm === comm);
+    assert.deepEqual([...ownOpenatPrograms().values()], [program], 'the program serving files');
+    return watched;
+  } finally {
+    delete process.env.CLAWTOP_TEST_FAIL_PROGRAM;
+  }
 }
 
 interface OpenSpec {
@@ -116,119 +140,121 @@ async function openAndWait(
   assert.ok(arrived, `events: ${JSON.stringify(seen.map((event) => event.path))}`);
 }
 
-test('opens by absolute and relative path give one absolute path, operation and access', async (t) => {
-  if (prerequisiteMissing(t)) return;
-  const directory = realpathSync(temporaryDirectory(t));
-  const python = uniqueProgram(directory, PYTHON);
-  const { seen } = watchFiles(t, python.name);
-  const existing = testFile(t, join(directory, 'existing.txt'));
-  mkdirSync(join(directory, 'sub', 'deeper'), { recursive: true });
-  const nested = testFile(t, join(directory, 'sub', 'deeper', 'nested.txt'));
-  const created = join(directory, 'created.txt');
-  const otherMount = realpathSync(OTHER_MOUNT);
-  const onOtherMount = testFile(t, join(otherMount, `clawtop-${uniqueName()}`));
-  const relativeOnOtherMount = onOtherMount.slice(otherMount.length + 1);
-  const expected: (ExpectedOpen & { operation: string; access: string })[] = [
-    {
-      open: { cwd: '/', path: existing, flags: O_RDONLY },
-      path: existing,
-      operation: 'read',
-      access: 'read',
-    },
-    {
-      open: { cwd: directory, path: 'existing.txt', flags: O_WRONLY },
-      path: existing,
-      operation: 'write',
-      access: 'write',
-    },
-    {
-      open: { cwd: directory, path: 'sub/deeper/nested.txt', flags: O_RDWR },
-      path: nested,
-      operation: 'read-write',
-      access: 'read-write',
-    },
-    {
-      open: { cwd: directory, path: 'created.txt', flags: O_CREAT | O_WRONLY },
-      path: created,
-      operation: 'create',
-      access: 'write',
-    },
-    {
-      open: { cwd: directory, path: existing, flags: O_TRUNC | O_RDWR },
-      path: existing,
-      operation: 'truncate',
-      access: 'read-write',
-    },
-    {
-      open: { cwd: directory, path: existing, flags: O_APPEND | O_WRONLY },
-      path: existing,
-      operation: 'append',
-      access: 'write',
-    },
-    {
-      open: { cwd: otherMount, path: relativeOnOtherMount, flags: O_RDONLY },
-      path: onOtherMount,
-      operation: 'read',
-      access: 'read',
-    },
-  ];
+for (const openat of OPENAT_PROGRAMS) {
+  test(`${openat.program}: opens by absolute and relative path give one absolute path, operation and access`, async (t) => {
+    if (prerequisiteMissing(t)) return;
+    const directory = realpathSync(temporaryDirectory(t));
+    const python = uniqueProgram(directory, PYTHON);
+    const { seen } = watchFiles(t, python.name, openat);
+    const existing = testFile(t, join(directory, 'existing.txt'));
+    mkdirSync(join(directory, 'sub', 'deeper'), { recursive: true });
+    const nested = testFile(t, join(directory, 'sub', 'deeper', 'nested.txt'));
+    const created = join(directory, 'created.txt');
+    const otherMount = realpathSync(OTHER_MOUNT);
+    const onOtherMount = testFile(t, join(otherMount, `clawtop-${uniqueName()}`));
+    const relativeOnOtherMount = onOtherMount.slice(otherMount.length + 1);
+    const expected: (ExpectedOpen & { operation: string; access: string })[] = [
+      {
+        open: { cwd: '/', path: existing, flags: O_RDONLY },
+        path: existing,
+        operation: 'read',
+        access: 'read',
+      },
+      {
+        open: { cwd: directory, path: 'existing.txt', flags: O_WRONLY },
+        path: existing,
+        operation: 'write',
+        access: 'write',
+      },
+      {
+        open: { cwd: directory, path: 'sub/deeper/nested.txt', flags: O_RDWR },
+        path: nested,
+        operation: 'read-write',
+        access: 'read-write',
+      },
+      {
+        open: { cwd: directory, path: 'created.txt', flags: O_CREAT | O_WRONLY },
+        path: created,
+        operation: 'create',
+        access: 'write',
+      },
+      {
+        open: { cwd: directory, path: existing, flags: O_TRUNC | O_RDWR },
+        path: existing,
+        operation: 'truncate',
+        access: 'read-write',
+      },
+      {
+        open: { cwd: directory, path: existing, flags: O_APPEND | O_WRONLY },
+        path: existing,
+        operation: 'append',
+        access: 'write',
+      },
+      {
+        open: { cwd: otherMount, path: relativeOnOtherMount, flags: O_RDONLY },
+        path: onOtherMount,
+        operation: 'read',
+        access: 'read',
+      },
+    ];
 
-  await openAndWait(python.path, seen, expected);
+    await openAndWait(python.path, seen, expected);
 
-  for (const { open, path, operation, access } of expected) {
-    const event = eventOf(seen, path, open.flags);
-    const { errno, pathTruncated } = event;
-    assert.deepEqual(
-      { operation: event.operation, access: event.access, errno, pathTruncated },
-      { operation, access, errno: null, pathTruncated: false },
-      `${open.path} from ${open.cwd}`,
-    );
-    assert.ok(event.result >= 0, `fd ${event.result}`);
-    assert.notEqual(event.tgid, process.pid);
-    assertSameFile(event, path);
-  }
-});
+    for (const { open, path, operation, access } of expected) {
+      const event = eventOf(seen, path, open.flags);
+      const { errno, pathTruncated } = event;
+      assert.deepEqual(
+        { operation: event.operation, access: event.access, errno, pathTruncated },
+        { operation, access, errno: null, pathTruncated: false },
+        `${open.path} from ${open.cwd}`,
+      );
+      assert.ok(event.result >= 0, `fd ${event.result}`);
+      assert.notEqual(event.tgid, process.pid);
+      assertSameFile(event, path);
+    }
+  });
 
-test('a missing file gives ENOENT with its absolute path, given relative or absolute', async (t) => {
-  if (prerequisiteMissing(t)) return;
-  const directory = realpathSync(temporaryDirectory(t));
-  const python = uniqueProgram(directory, PYTHON);
-  const { seen } = watchFiles(t, python.name);
-  const otherMount = realpathSync(OTHER_MOUNT);
-  const missingOnOtherMount = `clawtop-missing-${python.name}`;
-  const createInMissingDirectory: ExpectedOpen = {
-    open: { cwd: directory, path: 'no/such/dir/x', flags: O_CREAT | O_WRONLY },
-    path: join(directory, 'no/such/dir/x'),
-  };
-  const expected: ExpectedOpen[] = [
-    {
-      open: { cwd: directory, path: 'missing', flags: O_RDONLY },
-      path: join(directory, 'missing'),
-    },
-    {
-      open: { cwd: '/', path: join(directory, 'absent'), flags: O_RDONLY },
-      path: join(directory, 'absent'),
-    },
-    createInMissingDirectory,
-    {
-      open: { cwd: otherMount, path: missingOnOtherMount, flags: O_RDONLY },
-      path: join(otherMount, missingOnOtherMount),
-    },
-  ];
+  test(`${openat.program}: a missing file gives ENOENT with its absolute path, given relative or absolute`, async (t) => {
+    if (prerequisiteMissing(t)) return;
+    const directory = realpathSync(temporaryDirectory(t));
+    const python = uniqueProgram(directory, PYTHON);
+    const { seen } = watchFiles(t, python.name, openat);
+    const otherMount = realpathSync(OTHER_MOUNT);
+    const missingOnOtherMount = `clawtop-missing-${python.name}`;
+    const createInMissingDirectory: ExpectedOpen = {
+      open: { cwd: directory, path: 'no/such/dir/x', flags: O_CREAT | O_WRONLY },
+      path: join(directory, 'no/such/dir/x'),
+    };
+    const expected: ExpectedOpen[] = [
+      {
+        open: { cwd: directory, path: 'missing', flags: O_RDONLY },
+        path: join(directory, 'missing'),
+      },
+      {
+        open: { cwd: '/', path: join(directory, 'absent'), flags: O_RDONLY },
+        path: join(directory, 'absent'),
+      },
+      createInMissingDirectory,
+      {
+        open: { cwd: otherMount, path: missingOnOtherMount, flags: O_RDONLY },
+        path: join(otherMount, missingOnOtherMount),
+      },
+    ];
 
-  await openAndWait(python.path, seen, expected);
+    await openAndWait(python.path, seen, expected);
 
-  for (const { open, path } of expected) {
-    const { result, errno, mode, inode, dev } = eventOf(seen, path, open.flags);
-    assert.deepEqual(
-      { result, errno, mode, inode, dev },
-      { result: -ENOENT, errno: 'ENOENT', mode: 0, inode: 0, dev: 0 },
-      `${open.path} from ${open.cwd}`,
-    );
-  }
-  const { path, open } = createInMissingDirectory;
-  assert.equal(eventOf(seen, path, open.flags).operation, 'create');
-});
+    for (const { open, path } of expected) {
+      const { result, errno, mode, inode, dev } = eventOf(seen, path, open.flags);
+      assert.deepEqual(
+        { result, errno, mode, inode, dev },
+        { result: -ENOENT, errno: 'ENOENT', mode: 0, inode: 0, dev: 0 },
+        `${open.path} from ${open.cwd}`,
+      );
+    }
+    const { path, open } = createInMissingDirectory;
+    assert.equal(eventOf(seen, path, open.flags).operation, 'create');
+  });
+}
 
 /** This process's BPF programs, from its fdinfo: link fds carry link_id, program fds only prog_id. */
 function ownProgramIds(): Set<number> {
@@ -259,13 +285,13 @@ function bpftool<T>(...args: string[]): T {
   return JSON.parse(execFileSync('bpftool', ['-j', ...args], { encoding: 'utf8' })) as T;
 }
 
-/** This session's clawtop_openat_* programs: other sessions on the host load their own. */
-function ownOpenatPrograms(): Set<number> {
+/** This session's clawtop_openat_* programs by id: other sessions on the host load their own. */
+function ownOpenatPrograms(): Map<number, string> {
   const own = ownProgramIds();
   const programs = bpftool<BpftoolProgram[]>('prog', 'show').filter(
     (program) => program.name.startsWith('clawtop_openat_') && own.has(program.id),
   );
-  return new Set(programs.map((program) => program.id));
+  return new Map(programs.map((program) => [program.id, program.name]));
 }
 
 function linksOf(programIds: Set<number>): BpftoolLink[] {
@@ -284,8 +310,7 @@ test('setMonitor(files) off removes the links and the events; on brings both bac
     openInChild(python.path, [{ cwd: '/', path, flags: O_RDONLY }]);
   const markerSeen = (path: string) => seen.some((event) => event.path === path);
 
-  const programs = ownOpenatPrograms();
-  assert.equal(programs.size, 1, 'clawtop_openat_exit is loaded');
+  const programs = new Set(ownOpenatPrograms().keys());
   const linksBefore = linksOf(programs);
   assert.equal(linksBefore.length, 1, 'it is linked');
   openMarker(before);
@@ -295,7 +320,7 @@ test('setMonitor(files) off removes the links and the events; on brings both bac
   const stillAttached = offReport.hooks.find((hook) => hook.monitor === 'files' && hook.attached);
   assert.equal(stillAttached, undefined, 'reported detached');
   assert.deepEqual(linksOf(programs), [], 'no link left while off');
-  assert.deepEqual(ownOpenatPrograms(), programs, 'the programs stay loaded');
+  assert.deepEqual(new Set(ownOpenatPrograms().keys()), programs, 'the programs stay loaded');
   openMarker(whileOff);
   // Whatever the ring holds is handed over now, not at the reader's next poll (up to 250 ms away).
   session.handOverNow();

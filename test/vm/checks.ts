@@ -203,12 +203,17 @@ test(`clawtop on ${release()}`, async (t) => {
   });
 
   // Last: it takes securityfs away from the whole guest.
-  await t.test('hook report: without securityfs, which alone says the bpf LSM is active, the fallbacks serve files and connects', (check) => {
+  await t.test('without securityfs, which alone says the bpf LSM is active, the fallbacks serve files and connects; a relative open arrives with its absolute path', async (check) => {
     execFileSync('umount', ['/sys/kernel/security']);
-    const blind = new KernelSession({ monitors: ['files', 'net'] });
-    check.after(() => blind.close());
-    const reasons = new Map(blind.report.hooks.map((hook) => [hook.monitor, `${hook.hook}: ${hook.mode}: ${hook.reason}`]));
+    const fallback = watchEvents(check, ['files', 'net'], (event): event is ClawtopEvent => event.kind === 'file');
+    const reasons = new Map(fallback.session.report.hooks.map((hook) => [hook.monitor, `${hook.hook}: ${hook.mode}: ${hook.reason}`]));
     assert.match(reasons.get('files')!, /^tracepoint\/syscalls\/sys_exit_openat: fallback: .*cannot tell whether the bpf LSM is active/);
     assert.match(reasons.get('net')!, /^cgroup\/connect\{4,6\} \+ tp_btf\/inet_sock_set_state: fallback: .*cannot tell whether the bpf LSM is active/);
+    // Before 6.2 the fallback's direct-load program cannot load and its probe-read twin serves.
+    const opener = spawnSync(shell.path, ['-c', `cd ${directory} && exec 3< ${existing}`]);
+    assert.equal(opener.status, 0, `the open failed: ${opener.stderr}`);
+    const opened = await arrival(fallback.seen, 'file', (event) => event.tgid === opener.pid && event.path.endsWith(`/${existing}`), existing);
+    assert.equal(opened.path, join(directory, existing), 'the absolute path, from the dentry walk');
+    assert.equal(opened.inode, statSync(join(directory, existing)).ino);
   });
 });
