@@ -414,6 +414,7 @@ async function runHeadless(options: Options): Promise<void> {
     cgroupThresholds: thresholds,
     source: player,
     kernelFilters: eventFilter.kernelFilters,
+    keepTables: options.snapshotPath !== undefined || options.metricsAddress !== undefined,
     onEvent: options.json
       ? (event) => {
           if (!eventFilter.matches(event)) return;
