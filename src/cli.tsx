@@ -21,7 +21,7 @@ import {
   ringSizeProblem,
   type MonitorName,
 } from './core/native.ts';
-import { createNdjsonFormatter, formatStatsLine, formatSummaryLine, monotonicToWallClockMs } from './core/ndjson.ts';
+import { NdjsonWriter, formatStatsLine, formatSummaryLine, monotonicToWallClockMs } from './core/ndjson.ts';
 import {
   MetricsAddressError,
   createMetricsRegistry,
@@ -45,12 +45,6 @@ import { SnapshotController } from './ui/snapshot-controller.ts';
 const EXIT_RUNTIME_FAILURE = 1;
 const EXIT_USAGE = 2;
 const STATS_INTERVAL_MS = 10_000;
-/**
- * --json text this long is written before its batch ends. Held for a whole batch (a
- * thousand lines at 100k events/s), the lines, chains of concatenations until written,
- * outlived V8's young generation, and collecting them took more CPU than making them.
- */
-const MAX_PENDING_JSON_CHARS = 16 * 1024;
 const SHOW_CURSOR = '\u001B[?25h';
 /** The screen draws on the terminal's alternate screen, so quitting gives the user's screen back. */
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h';
@@ -405,8 +399,12 @@ async function runHeadless(options: Options): Promise<void> {
   const eventFilter = compileFilter(options.filters.text, eventFilterAccess((cgroupId) => cgroupPath(cgroupId)), {
     resolveCgroupId: resolveCgroupIdByPath,
   });
-  const formatEvent = createNdjsonFormatter((cgroupId) => cgroupPath(cgroupId), toWallClockMs);
-  let pending = '';
+  const lines = new NdjsonWriter((bytes) => process.stdout.write(bytes), (cgroupId) => cgroupPath(cgroupId), toWallClockMs);
+  // Lines are written once per batch and per tick, not once per event: the first event of
+  // a batch schedules the write for when the batch is done. No timer, so an idle host costs
+  // nothing, and the bytes waiting to be written never outgrow one batch (nor the
+  // writer's chunk).
+  const flush = () => lines.flush();
   const engine = new Engine({
     monitors,
     ringSizeBytes: options.ringSizeBytes,
@@ -414,12 +412,12 @@ async function runHeadless(options: Options): Promise<void> {
     cgroupThresholds: thresholds,
     source: player,
     kernelFilters: eventFilter.kernelFilters,
+    keepTables: options.snapshotPath !== undefined || options.metricsAddress !== undefined,
     onEvent: options.json
       ? (event) => {
           if (!eventFilter.matches(event)) return;
-          if (pending === '') setImmediate(flush);
-          pending += formatEvent(event);
-          if (pending.length >= MAX_PENDING_JSON_CHARS) flush();
+          if (lines.heldBytes === 0) setImmediate(flush);
+          lines.append(event);
         }
       : undefined,
   });
@@ -436,16 +434,6 @@ async function runHeadless(options: Options): Promise<void> {
     if (unattached.length === options.monitors.length) fail('no monitor could be attached', EXIT_RUNTIME_FAILURE);
   }
   const recorder = startRecording(options, engine, monitors);
-
-  // Events are written once per batch and per tick, not once per event: the first event of
-  // a batch schedules the write for when the batch is done. No timer, so an idle host costs
-  // nothing, and the text waiting to be written never outgrows one batch (nor
-  // MAX_PENDING_JSON_CHARS).
-  function flush(): void {
-    if (pending === '') return;
-    process.stdout.write(pending);
-    pending = '';
-  }
   engine.start();
   let statsBefore = engine.kindTotals();
   const statsTimer = setInterval(() => {

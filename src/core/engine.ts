@@ -52,6 +52,13 @@ export interface EngineOptions {
   readonly source?: EventSource;
   /** Set in the kernel before the monitors attach. */
   readonly kernelFilters?: readonly KernelFilterSetting[];
+  /**
+   * Whether events update the model's tables (default true): the screen, --snapshot and
+   * --metrics read them. A --json stream alone never does, and keeping them cost it as
+   * much CPU as writing its lines. Cgroup traffic is sampled either way: its events are
+   * part of the stream.
+   */
+  readonly keepTables?: boolean;
 }
 
 export class Engine {
@@ -64,6 +71,7 @@ export class Engine {
   /** The process table's seed: what ran when the source started. */
   readonly initialProcesses: readonly ProcessInfo[];
   private readonly onEvent: (event: ClawtopEvent) => void;
+  private readonly keepTables: boolean;
   private readonly monitors: readonly MonitorName[];
   private recorder: EngineRecorder | undefined;
   private droppedBefore = 0;
@@ -87,6 +95,7 @@ export class Engine {
       this.model.setCgroupThreshold(cgroupId, bytesPerSecond);
     }
     this.onEvent = options.onEvent ?? (() => undefined);
+    this.keepTables = options.keepTables ?? true;
     this.monitors = options.monitors;
     const nowMs = this.startedNs / 1e6;
     this.initialProcesses = source.initialProcesses();
@@ -135,7 +144,7 @@ export class Engine {
       (kind, view, offset) => {
         if (kind === BENCH_RECORD_KIND) return;
         const event = decodeEvent(view, offset);
-        this.model.ingest(event, nowSecond);
+        if (this.keepTables) this.model.ingest(event, nowSecond);
         recorder?.event(event);
         this.onEvent(event);
       },

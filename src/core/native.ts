@@ -161,7 +161,7 @@ export class KernelSession {
 
   /**
    * Has the ring reader hand over what the ring holds now. On its own it polls the ring
-   * every 10 ms while records come, and less often the longer the ring stays empty (at
+   * every 50 ms while records come, and less often the longer the ring stays empty (at
    * least every 250 ms), so a record may otherwise arrive up to that late.
    */
   handOverNow(): void {

@@ -1,5 +1,6 @@
-// The --json lines are written by hand, for speed; they must stay the bytes that
-// JSON.stringify({ time, ...event, cgroupPath }) gives, for every kind and every value.
+// The --json lines are written by hand, as bytes, for speed; they must stay the UTF-8 of
+// what JSON.stringify({ time, ...event, cgroupPath }) gives, for every kind and every
+// value, and reach the output as whole lines.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
@@ -14,7 +15,7 @@ import {
   Severity,
 } from '../../src/core/contract.ts';
 import { decodeEvent, type ClawtopEvent } from '../../src/core/decode.ts';
-import { createNdjsonFormatter } from '../../src/core/ndjson.ts';
+import { NdjsonWriter } from '../../src/core/ndjson.ts';
 import { AF_INET, AF_INET6, buildRecord } from './records.ts';
 
 /** The line as --json wrote it before the formatter was written by hand. */
@@ -32,12 +33,26 @@ const CGROUP_PATHS = new Map<number, string>([
 ]);
 const resolveCgroupPath = (cgroupId: number) => CGROUP_PATHS.get(cgroupId);
 
-/** Formats each event with one formatter (its time cache carries over) against the reference. */
+function referenceLines(events: readonly ClawtopEvent[]): string {
+  return events.map((event) => referenceLine(event, toWallClockMs(event.timestampNs), resolveCgroupPath(event.cgroupId))).join('');
+}
+
+/** A writer whose output is kept, chunk by chunk. */
+function collectingWriter(wallClockMs = toWallClockMs) {
+  const chunks: Buffer[] = [];
+  const writer = new NdjsonWriter((bytes) => chunks.push(bytes), resolveCgroupPath, wallClockMs);
+  return { writer, chunks };
+}
+
+/** Writes each event with one writer (its time cache carries over) against the reference. */
 function assertSameLines(events: readonly ClawtopEvent[], what: string, wallClockMs = toWallClockMs): void {
-  const format = createNdjsonFormatter(resolveCgroupPath, wallClockMs);
+  const { writer, chunks } = collectingWriter(wallClockMs);
   for (const event of events) {
     const expected = referenceLine(event, wallClockMs(event.timestampNs), resolveCgroupPath(event.cgroupId));
-    assert.equal(format(event), expected, what);
+    writer.append(event);
+    writer.flush();
+    assert.equal(chunks.length, 1, what);
+    assert.equal(chunks.pop()!.toString('utf8'), expected, what);
   }
 }
 
@@ -155,7 +170,7 @@ function withField(event: ClawtopEvent, key: string, value: unknown): ClawtopEve
   return { ...event, [key]: value } as ClawtopEvent;
 }
 
-describe('createNdjsonFormatter', () => {
+describe('NdjsonWriter', () => {
   test('every kind, as decoded', () => {
     assertSameLines(DECODED, 'decoded');
   });
@@ -219,10 +234,33 @@ describe('createNdjsonFormatter', () => {
     );
   });
 
-  test('a time Date cannot hold throws, as toISOString does', () => {
-    const format = createNdjsonFormatter(resolveCgroupPath, () => Number.NaN);
-    assert.throws(() => format(DECODED[0]!), RangeError);
-    const tooLate = createNdjsonFormatter(resolveCgroupPath, () => 8.64e15 + 1);
-    assert.throws(() => tooLate(DECODED[0]!), RangeError);
+  test('a time Date cannot hold throws, as toISOString does, and writes nothing', () => {
+    const [before, after] = [DECODED[1]!, DECODED[2]!];
+    for (const badTimeMs of [Number.NaN, 8.64e15 + 1]) {
+      const { writer, chunks } = collectingWriter((timestampNs) => (timestampNs === 0 ? badTimeMs : toWallClockMs(timestampNs)));
+      writer.append(before);
+      assert.throws(() => writer.append(withField(DECODED[0]!, 'timestampNs', 0)), RangeError);
+      writer.append(after);
+      writer.flush();
+      assert.equal(Buffer.concat(chunks).toString('utf8'), referenceLines([before, after]));
+    }
+  });
+
+  test('output gets whole lines only: full chunks are handed over, a line longer than one too', () => {
+    const events: ClawtopEvent[] = [];
+    for (let index = 0; index < 2000; index++) {
+      const base = DECODED[index % DECODED.length]!;
+      const long = index % 500 === 7 ? 'x'.repeat(100_000) : index % 300 === 11 ? '\u0001'.repeat(20_000) : `${index}`;
+      events.push(withField(base, 'comm', `${base.comm}-${long}`));
+    }
+    const { writer, chunks } = collectingWriter();
+    for (const event of events) writer.append(event);
+    assert.ok(writer.heldBytes > 0);
+    writer.flush();
+    assert.equal(writer.heldBytes, 0);
+    writer.flush();
+    assert.ok(chunks.length > 3, `${chunks.length} chunks`);
+    for (const chunk of chunks) assert.equal(chunk.at(-1), 0x0a, 'a chunk ends its last line');
+    assert.equal(Buffer.concat(chunks).toString('utf8'), referenceLines(events));
   });
 });
