@@ -8,7 +8,7 @@ int BPF_PROG(clawtop_exec, struct task_struct *task, pid_t old_pid, struct linux
 	struct exec_event *event;
 	long filename_size;
 
-	if (current_filtered_out())
+	if (task_filtered_out(task))
 		return 0;
 	event = reserve_record(EVENT_KIND_EXEC, sizeof(*event));
 	if (!event)
@@ -42,12 +42,11 @@ int BPF_PROG(clawtop_exec, struct task_struct *task, pid_t old_pid, struct linux
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(clawtop_exit, struct task_struct *task)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct exit_event *event;
 	int exit_code;
 
 	/* A process ends when its thread group leader does; other threads are noise. */
-	if ((__u32)pid_tgid != pid_tgid >> 32 || current_filtered_out())
+	if (task->pid != task->tgid || task_filtered_out(task))
 		return 0;
 	event = reserve_record(EVENT_KIND_EXIT, sizeof(*event));
 	if (!event)

@@ -254,7 +254,7 @@ int BPF_PROG(clawtop_file_open, struct file *file)
 	 */
 	if (BPF_CORE_READ(file, f_mode) & FILES_FMODE_NOACCOUNT)
 		return 0;
-	if (current_filtered_out())
+	if (task_filtered_out(task))
 		return 0;
 	event = reserve_record(EVENT_KIND_FILE, sizeof(*event));
 	if (!event)
@@ -363,7 +363,7 @@ static __always_inline int files_openat_exit(struct trace_event_raw_sys_exit *ct
 	struct pt_regs *regs;
 	long ret = ctx->ret;
 
-	if (current_filtered_out())
+	if (task_filtered_out(task))
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	arguments.dfd = (__s32)PT_REGS_PARM1_SYSCALL(regs);

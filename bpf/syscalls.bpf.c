@@ -41,11 +41,12 @@ struct {
 static __always_inline int syscall_enter(struct trace_event_raw_sys_enter *ctx, const char *path,
 					 int arg_count)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tid = task->pid;
 	struct syscall_pending *pending;
 	__u32 zero = 0;
 
-	if (current_filtered_out())
+	if (task_filtered_out(task))
 		return 0;
 	pending = bpf_map_lookup_elem(&syscall_scratch, &zero);
 	if (!pending)
