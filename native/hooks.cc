@@ -91,8 +91,8 @@ const std::vector<MonitorHooks> &MonitorTable() {
        {{"lsm/file_open", OptionalFeature::kLsm, {"clawtop_file_open"}},
         // Every syscall on the host takes the slow path while this is attached.
         {"tracepoint/syscalls/sys_exit_openat", OptionalFeature::kNone, {"clawtop_openat_exit"}},
-        // The same hook for kernels before 6.2, where the program above cannot load: it
-        // reads each field with a helper call, about half as fast again.
+        // The same hook for kernels before 6.2, where the program above (bpf_rdonly_cast)
+        // cannot load: a probe-read helper call per field, half as costly again per open.
         {"tracepoint/syscalls/sys_exit_openat", OptionalFeature::kNone, {"clawtop_openat_exit_probe_reads"}}}},
       {"net",
        {{"lsm/socket_connect + tp_btf/inet_sock_set_state", OptionalFeature::kLsm,
