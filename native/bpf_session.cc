@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -177,6 +178,18 @@ void BreakProgramForTest(bpf_object *object) {
     bpf_program__set_expected_attach_type(program, BPF_CGROUP_SOCK_OPS);
 }
 
+// The verifier gives up with EAGAIN whenever a signal is pending, and libbpf retries only a
+// few times: a profiler's SIGPROF every millisecond (node --cpu-prof) made every program
+// "refused". Signals that arrive meanwhile are delivered once the load is done.
+int LoadWithSignalsBlocked(clawtop_bpf *skeleton) {
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
+  int error = clawtop_bpf__load(skeleton);
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return error;
+}
+
 }  // namespace
 
 // One attempt: open the object, choose its programs, load. Returns true when done (loaded, or
@@ -207,7 +220,7 @@ bool BpfSession::OpenAndLoad(Napi::Env env) {
     if (chosen) bpf_program__set_log_buf(program, verifier_log_.data(), verifier_log_.size());
   }
   BreakProgramForTest(skeleton_->obj);
-  int error = clawtop_bpf__load(skeleton_);
+  int error = LoadWithSignalsBlocked(skeleton_);
   if (error == 0) {
     ForwardLibbpfLog(env);
     std::vector<char>().swap(verifier_log_);  // libbpf reads it only while loading

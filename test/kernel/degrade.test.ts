@@ -79,6 +79,23 @@ test('--probe: the refused hook is reported, every other monitor keeps its hook'
   }
 });
 
+test('signals while the programs load (a profiler\'s SIGPROF every 100 us): every monitor still attaches', (t) => {
+  if (prerequisiteMissing(t)) return;
+  // The verifier gives up on a load whenever a signal is pending; node's sampling profiler
+  // interrupts the main thread, which loads the programs, far more often than they take.
+  const profiles = temporaryDirectory(t);
+  const result = spawnSync(
+    process.execPath,
+    ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', profiles, ...CLAWTOP, '--json', '--monitors', 'exec,files,net,cgroup', '--duration', '1'],
+    { cwd: PROJECT, encoding: 'utf8', timeout: 30_000, maxBuffer: 256 * 1024 * 1024 },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(
+    hooksLine(result.stdout).filter((hook) => hook.attached).map((hook) => hook.monitor),
+    ['exec', 'files', 'net', 'cgroup'],
+  );
+});
+
 /**
  * Runs script with sh in a private mount namespace: what it unmounts and clawtop mounts
  * there is never seen outside, and is gone when the namespace's last process exits.
