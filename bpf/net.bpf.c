@@ -56,12 +56,34 @@ struct net_listener {
 	__u64 sk;		/* the listening socket: only its own close forgets it */
 };
 
-/* TCP sockets in SYN_SENT -> who called connect(). LRU: a lost outcome must not leak. */
+/*
+ * TCP sockets in SYN_SENT -> who called connect(), in a set-associative table: a socket
+ * lives in one of the NET_CONNECTOR_WAYS ways of the set its cookie hashes to. The socket
+ * cookie, not its address: unique for good (no reuse) and a number the verifier lets a
+ * program compute with. An array
+ * map rather than an LRU hash: its lookup is inlined, where the hash's update, lookup and
+ * delete were helper calls with bucket locks, 400 ns of every connection here. When a set
+ * is full its oldest entry is replaced, so a lost outcome does not leak a way.
+ */
+#define NET_CONNECTOR_WAYS 4
+#define NET_CONNECTOR_SET_BITS 12	/* 4096 sets, 16384 sockets */
+
+struct net_connector {
+	__u64 cookie;		/* 0: free. Claimed and released with compare-and-swap. */
+	struct net_identity identity;
+};
+
+struct net_connector_set {
+	struct net_connector ways[NET_CONNECTOR_WAYS];
+	__u32 next_victim;	/* the way a full set gives up next (FIFO) */
+	__u32 _pad;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct net_identity);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << NET_CONNECTOR_SET_BITS);
+	__type(key, __u32);
+	__type(value, struct net_connector_set);
 } net_connectors SEC(".maps");
 
 struct {
@@ -71,6 +93,7 @@ struct {
 	__type(value, struct net_listener);
 } net_listeners SEC(".maps");
 
+/* For the cgroup/connect and LSM hooks: probe reads, as cgroup programs have no task BTF pointer. */
 static __always_inline void net_current_identity(struct net_identity *identity)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -82,6 +105,18 @@ static __always_inline void net_current_identity(struct net_identity *identity)
 	identity->uid = (__u32)bpf_get_current_uid_gid();
 	identity->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(identity->comm, sizeof(identity->comm));
+}
+
+/* The same from the current task's BTF pointer: plain loads instead of six helper calls. */
+static __always_inline void net_task_identity(struct task_struct *task, struct net_identity *identity)
+{
+	identity->tgid = task->tgid;
+	identity->tid = task->pid;
+	identity->ppid = task->real_parent->tgid;
+	identity->uid = task_uid(task);
+	identity->cgroup_id = task_cgroup_id(task);
+	/* Always NUL-terminated within its 16 bytes: the kernel sets it with strscpy_pad. */
+	__builtin_memcpy(identity->comm, task->comm, sizeof(identity->comm));
 }
 
 static __always_inline __u8 net_protocol(__u16 ip_protocol)
@@ -235,22 +270,24 @@ int clawtop_connect6(struct bpf_sock_addr *ctx)
 }
 
 /*
- * The functions below read sk, inet_sock_set_state's BTF argument, with direct loads
- * rather than a probe-read helper call per field: this tracepoint runs about six times
- * per TCP connection.
+ * The functions below read sk, inet_sock_set_state's BTF argument, and the current task
+ * with direct loads rather than a helper call per field: this tracepoint runs about six
+ * times per TCP connection, and every helper call costs tens of ns where returns go
+ * through a mitigation thunk (SRSO "Safe RET" on the measured machine).
  */
 
 /*
- * Not skc_num: moving to CLOSE unbinds a socket whose port the kernel picked, zeroing
- * skc_num before the tracepoint runs (a refused connect, a closing listener).
+ * The local port of a socket that is moving to CLOSE. Not skc_num: that unbinds a socket
+ * whose port the kernel picked, zeroing skc_num before the tracepoint runs (a refused
+ * connect, a closing listener). A probe read, as the verifier knows sk as a struct sock,
+ * not the inet_sock around it; these transitions are rare.
  */
-static __always_inline __u16 net_tcp_local_port(const struct sock *sk)
+static __always_inline __u16 net_closing_local_port(const struct sock *sk)
 {
-	/* A probe read: the verifier knows sk as a struct sock, not the inet_sock around it. */
 	return bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 }
 
-static __always_inline void net_read_tcp_ends(const struct sock *sk, __u16 family,
+static __always_inline void net_read_tcp_ends(const struct sock *sk, __u16 family, __u16 local_port,
 					      struct net_ends *ends)
 {
 	const struct sock_common *common = &sk->__sk_common;
@@ -266,38 +303,101 @@ static __always_inline void net_read_tcp_ends(const struct sock *sk, __u16 famil
 		ends->local_address[0] = common->skc_rcv_saddr;
 		ends->remote_address[0] = common->skc_daddr;
 	}
-	ends->local_port = net_tcp_local_port(sk);
+	ends->local_port = local_port;
 	ends->remote_port = bpf_ntohs(common->skc_dport);
 }
 
 static __always_inline void net_tcp_emit(const struct sock *sk, const struct net_identity *identity,
-					 __u8 direction, __s32 result)
+					 __u16 local_port, __u8 direction, __s32 result)
 {
 	__u16 family = sk->__sk_common.skc_family;
 	struct net_ends ends = {};
 
-	net_read_tcp_ends(sk, family, &ends);
+	net_read_tcp_ends(sk, family, local_port, &ends);
 	net_emit(identity, family, NET_PROTO_TCP, direction, result, &ends);
 }
 
-static __always_inline void net_listener_key_of(const struct sock *sk, struct net_listener_key *key)
+static __always_inline void net_listener_key_of(const struct sock *sk, __u16 local_port,
+						struct net_listener_key *key)
 {
 	key->netns = sk->__sk_common.skc_net.net->ns.inum;
 	key->family = sk->__sk_common.skc_family;
-	key->port = net_tcp_local_port(sk);
+	key->port = local_port;
 }
 
-/* An outbound attempt ended: the connector is known since CLOSE->SYN_SENT. */
-static __always_inline void net_tcp_outcome(const struct sock *sk, __s32 result)
+/* The set a socket's entry lives in (Fibonacci hashing of its cookie). */
+static __always_inline struct net_connector_set *net_connector_set_of(__u64 cookie)
 {
-	__u64 key = (__u64)sk;
-	struct net_identity *identity = bpf_map_lookup_elem(&net_connectors, &key);
+	__u32 index = (cookie * 0x9E3779B97F4A7C15ULL) >> (64 - NET_CONNECTOR_SET_BITS);
 
-	/* Unknown: the connect began before clawtop attached. */
-	if (!identity)
+	return bpf_map_lookup_elem(&net_connectors, &index);
+}
+
+/* connect(): remember who. Runs in the connecting task, before the SYN is sent. */
+static __always_inline void net_remember_connector(const struct sock *sk)
+{
+	/* Made now if the socket has none yet; later read back with a plain load. */
+	__u64 cookie = bpf_get_socket_cookie((void *)sk);
+	struct net_connector_set *set = net_connector_set_of(cookie);
+	struct net_connector *way = NULL;
+	__u64 old;
+	int index;
+
+	if (!set)
 		return;
-	net_tcp_emit(sk, identity, NET_DIR_OUTBOUND, result);
-	bpf_map_delete_elem(&net_connectors, &key);
+	/* The same socket connecting again (its last outcome was lost), else a free way. */
+#pragma unroll
+	for (index = 0; index < NET_CONNECTOR_WAYS; index++)
+		if (!way && set->ways[index].cookie == cookie)
+			way = &set->ways[index];
+#pragma unroll
+	for (index = 0; index < NET_CONNECTOR_WAYS; index++)
+		if (!way && __sync_val_compare_and_swap(&set->ways[index].cookie, 0, cookie) == 0)
+			way = &set->ways[index];
+	if (!way) {
+		/* Full: replace the oldest, unless another CPU changed it meanwhile. */
+		way = &set->ways[set->next_victim++ % NET_CONNECTOR_WAYS];
+		old = way->cookie;
+		if (!old || __sync_val_compare_and_swap(&way->cookie, old, cookie) != old)
+			return;
+	}
+	net_task_identity(bpf_get_current_task_btf(), &way->identity);
+}
+
+/*
+ * An outbound attempt ended: the connector is known since CLOSE->SYN_SENT. Returns whether
+ * sk was a connecting socket.
+ */
+static __always_inline bool net_tcp_outcome(const struct sock *sk, __u16 local_port, __s32 result)
+{
+	/* 0 for a socket no one asked the cookie of, e.g. a listener's child. */
+	__u64 cookie = sk->__sk_common.skc_cookie.counter;
+	struct net_connector_set *set;
+	struct net_identity identity;
+	struct net_connector *way = NULL;
+	int index;
+
+	if (!cookie)
+		return false;
+	set = net_connector_set_of(cookie);
+	if (!set)
+		return false;
+#pragma unroll
+	for (index = 0; index < NET_CONNECTOR_WAYS; index++)
+		if (!way && set->ways[index].cookie == cookie)
+			way = &set->ways[index];
+	/* Unknown: the connect began before clawtop attached. */
+	if (!way)
+		return false;
+	__builtin_memcpy(&identity, &way->identity, sizeof(identity));
+	/*
+	 * Released only if still ours: then no other socket took the way while the identity
+	 * was copied (a full set's replacement swaps the cookie first, then writes).
+	 */
+	if (__sync_val_compare_and_swap(&way->cookie, cookie, 0) != cookie)
+		return false;
+	net_tcp_emit(sk, &identity, local_port, NET_DIR_OUTBOUND, result);
+	return true;
 }
 
 /* A connection was accepted: the child socket has the listener's port, uid and cgroup. */
@@ -306,44 +406,62 @@ static __always_inline void net_tcp_accepted(const struct sock *sk)
 	struct net_listener_key key = {};
 	struct net_identity unknown = {};
 	struct net_listener *listener;
+	__u16 local_port = sk->__sk_common.skc_num;
 
-	net_listener_key_of(sk, &key);
+	net_listener_key_of(sk, local_port, &key);
 	listener = bpf_map_lookup_elem(&net_listeners, &key);
 	if (listener) {
-		net_tcp_emit(sk, &listener->identity, NET_DIR_INBOUND, 0);
+		net_tcp_emit(sk, &listener->identity, local_port, NET_DIR_INBOUND, 0);
 		return;
 	}
 	/*
 	 * Listening since before clawtop attached: the process is unknown (tgid 0), but
 	 * the socket still says which user and cgroup own it.
 	 */
-	unknown.uid = BPF_CORE_READ(sk, sk_uid.val);
+	unknown.uid = sk->sk_uid.val;
 	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
-		unknown.cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
-	net_tcp_emit(sk, &unknown, NET_DIR_INBOUND, 0);
+		unknown.cgroup_id = sk->sk_cgrp_data.cgroup->kn->id;
+	net_tcp_emit(sk, &unknown, local_port, NET_DIR_INBOUND, 0);
 }
 
+/*
+ * Only the transitions below say anything the model uses (who connected or listened, and
+ * how each connection began); the others (FIN_WAIT*, CLOSE_WAIT, LAST_ACK, TIME_WAIT, an
+ * established socket's CLOSE, a child's LISTEN->SYN_RECV) return before touching sk.
+ */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(clawtop_tcp_state, const struct sock *sk, int oldstate, int newstate)
 {
 	struct net_listener_key listener_key = {};
 	struct net_listener listener = {};
-	struct net_identity identity = {};
 	struct net_listener *known;
 	__u64 sk_key = (__u64)sk;
+	__u16 local_port;
 	int error;
-
-	/* SCTP and MPTCP sockets change state through this tracepoint too. */
-	if (sk->sk_protocol != IPPROTO_TCP)
-		return 0;
 
 	switch (newstate) {
 	case TCP_SYN_SENT:
 		/* connect(), in the connecting task. */
 		if (oldstate != TCP_CLOSE)
 			return 0;
-		net_current_identity(&identity);
-		bpf_map_update_elem(&net_connectors, &sk_key, &identity, BPF_ANY);
+		break;
+	case TCP_LISTEN:
+	case TCP_ESTABLISHED:
+		break;
+	case TCP_CLOSE:
+		if (oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV && oldstate != TCP_LISTEN)
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	/* SCTP and MPTCP sockets change state through this tracepoint too. */
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+
+	switch (newstate) {
+	case TCP_SYN_SENT:
+		net_remember_connector(sk);
 		return 0;
 	case TCP_LISTEN:
 		/*
@@ -351,36 +469,35 @@ int BPF_PROG(clawtop_tcp_state, const struct sock *sk, int oldstate, int newstat
 		 * bound first; listen() on an unbound socket picks one after this, and its
 		 * connections are reported as the unknown process's.
 		 */
-		net_current_identity(&listener.identity);
+		net_task_identity(bpf_get_current_task_btf(), &listener.identity);
 		listener.sk = sk_key;
-		net_listener_key_of(sk, &listener_key);
+		net_listener_key_of(sk, sk->__sk_common.skc_num, &listener_key);
 		bpf_map_update_elem(&net_listeners, &listener_key, &listener, BPF_ANY);
 		return 0;
 	case TCP_ESTABLISHED:
+		/* Bound by now: skc_num is the local port. */
+		local_port = sk->__sk_common.skc_num;
 		/* SYN_RECV of a connecting socket: a simultaneous open, still its connect. */
-		if (oldstate == TCP_SYN_SENT ||
-		    (oldstate == TCP_SYN_RECV && bpf_map_lookup_elem(&net_connectors, &sk_key)))
-			net_tcp_outcome(sk, 0);
-		else if (oldstate == TCP_SYN_RECV)
+		if (oldstate == TCP_SYN_SENT)
+			net_tcp_outcome(sk, local_port, 0);
+		else if (oldstate == TCP_SYN_RECV && !net_tcp_outcome(sk, local_port, 0))
 			net_tcp_accepted(sk);
 		return 0;
-	case TCP_CLOSE:
+	default: /* TCP_CLOSE */
 		if (oldstate == TCP_SYN_SENT || oldstate == TCP_SYN_RECV) {
 			/*
 			 * sk_err is set before the close (ECONNREFUSED on a reset, ETIMEDOUT);
 			 * none means connect() gave up or the socket was closed while waiting.
 			 */
 			error = sk->sk_err;
-			net_tcp_outcome(sk, -(error ? error : ECONNABORTED));
-		} else if (oldstate == TCP_LISTEN) {
-			net_listener_key_of(sk, &listener_key);
+			net_tcp_outcome(sk, net_closing_local_port(sk), -(error ? error : ECONNABORTED));
+		} else {
+			net_listener_key_of(sk, net_closing_local_port(sk), &listener_key);
 			known = bpf_map_lookup_elem(&net_listeners, &listener_key);
 			/* With SO_REUSEPORT the port may have another listener by now. */
 			if (known && known->sk == sk_key)
 				bpf_map_delete_elem(&net_listeners, &listener_key);
 		}
-		return 0;
-	default:
 		return 0;
 	}
 }
