@@ -100,7 +100,11 @@ const std::vector<MonitorHooks> &MonitorTable() {
         {"cgroup/connect{4,6} + tp_btf/inet_sock_set_state", OptionalFeature::kNone,
          {"clawtop_connect4", "clawtop_connect6", "clawtop_tcp_state"}}}},
       {"cgroup",
-       {{"cgroup_skb/{ingress,egress}", OptionalFeature::kNone, {"clawtop_skb_ingress", "clawtop_skb_egress"}}}},
+       {{"cgroup_skb/{ingress,egress}", OptionalFeature::kNone, {"clawtop_skb_ingress", "clawtop_skb_egress"}},
+        // The same hooks for kernels before 6.2, where the programs above (bpf_cast_to_kern_ctx)
+        // cannot load: a bpf_skb_cgroup_id() helper call per packet.
+        {"cgroup_skb/{ingress,egress}", OptionalFeature::kNone,
+         {"clawtop_skb_ingress_helper", "clawtop_skb_egress_helper"}}}},
       {"syscalls",
        {{"tracepoint/syscalls/sys_{enter,exit}_{execve,openat}", OptionalFeature::kNone,
          {"clawtop_sys_execve_enter", "clawtop_sys_execve_exit", "clawtop_sys_openat_enter",

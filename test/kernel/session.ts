@@ -1,6 +1,8 @@
 // A kernel session for a test: open the monitors, check they attached, collect the
 // events the test is about, and close everything when the test ends.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 
 import { createDecodeStats, decodeEvent, walkBatch, type ClawtopEvent } from '../../src/core/decode.ts';
@@ -43,4 +45,30 @@ export function watchEvents<Kept extends ClawtopEvent>(
   );
   t.after(() => assert.equal(stats.malformedRecords, 0, 'the kernel sent malformed records'));
   return { session, seen };
+}
+
+/**
+ * The names of this process's loaded BPF programs that start with `prefix`, from its fdinfo
+ * (program fds carry prog_id and no link_id): other sessions on the host load their own.
+ */
+export function ownProgramNames(prefix: string): string[] {
+  const own = new Set<number>();
+  for (const fd of readdirSync('/proc/self/fdinfo')) {
+    let info: string;
+    try {
+      info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // closed since the listing
+    }
+    const program = /^prog_id:\s+(\d+)$/m.exec(info);
+    if (program && !/^link_id:/m.test(info)) own.add(Number(program[1]));
+  }
+  const programs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as {
+    id: number;
+    name: string;
+  }[];
+  return programs
+    .filter((program) => own.has(program.id) && program.name.startsWith(prefix))
+    .map((program) => program.name)
+    .sort();
 }
