@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <cstdlib>
+#include <unordered_map>
+#include <vector>
 
 #include "clawtop.h"
 #include "clawtop.skel.h"
@@ -417,6 +419,24 @@ Napi::Value BpfSession::ReadCounters(const Napi::CallbackInfo &info) {
   return counters;
 }
 
+namespace {
+
+// bpf/cgroup.bpf.c's struct cgroup_traffic_cache: a CPU's latest cgroup and the traffic counted
+// for it that is not in cgroup_traffic yet. Its size is checked against the map's.
+struct CgroupTrafficCache {
+  uint64_t cgroup_id;  // 0: none yet
+  cgroup_traffic traffic;
+};
+
+void AddTraffic(cgroup_traffic &total, const cgroup_traffic &traffic) {
+  total.rx_bytes += traffic.rx_bytes;
+  total.tx_bytes += traffic.tx_bytes;
+  total.rx_packets += traffic.rx_packets;
+  total.tx_packets += traffic.tx_packets;
+}
+
+}  // namespace
+
 // readCgroupTraffic() -> [{cgroupId, rxBytes, txBytes, rxPackets, txPackets}], totals since
 // load summed over CPUs: the kernel counts per packet, user space reads on a timer.
 Napi::Value BpfSession::ReadCgroupTraffic(const Napi::CallbackInfo &info) {
@@ -424,8 +444,12 @@ Napi::Value BpfSession::ReadCgroupTraffic(const Napi::CallbackInfo &info) {
   if (skeleton_ == nullptr) throw Napi::Error::New(env, "failed to read cgroup traffic: BPF object not open");
   const int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) throw Napi::Error::New(env, FailureMessage("count possible CPUs", cpus));
+  bpf_map *cache_map = skeleton_->maps.cgroup_traffic_cache;
+  if (bpf_map__value_size(cache_map) != sizeof(CgroupTrafficCache))
+    throw Napi::Error::New(env, "failed to read cgroup traffic: the cache's layout differs from the BPF object's");
+  std::vector<uint64_t> order;
+  std::unordered_map<uint64_t, cgroup_traffic> totals;
   std::vector<cgroup_traffic> per_cpu(cpus);
-  Napi::Array rows = Napi::Array::New(env);
   bpf_map *map = skeleton_->maps.cgroup_traffic;
   uint64_t key = 0;
   uint64_t next_key;
@@ -436,15 +460,28 @@ Napi::Value BpfSession::ReadCgroupTraffic(const Napi::CallbackInfo &info) {
     // An entry evicted between the two calls is simply skipped.
     if (bpf_map__lookup_elem(map, &key, sizeof(key), per_cpu.data(), per_cpu.size() * sizeof(cgroup_traffic), 0) != 0)
       continue;
-    cgroup_traffic total = {};
-    for (const cgroup_traffic &traffic : per_cpu) {
-      total.rx_bytes += traffic.rx_bytes;
-      total.tx_bytes += traffic.tx_bytes;
-      total.rx_packets += traffic.rx_packets;
-      total.tx_packets += traffic.tx_packets;
+    auto [total, inserted] = totals.try_emplace(key, cgroup_traffic{});
+    if (inserted) order.push_back(key);
+    for (const cgroup_traffic &traffic : per_cpu) AddTraffic(total->second, traffic);
+  }
+  // After the map: the kernel empties a CPU's cache before adding it to the map, so a packet
+  // is missed until the next read at worst, never counted twice.
+  std::vector<CgroupTrafficCache> caches(cpus);
+  const uint32_t zero = 0;
+  if (bpf_map__lookup_elem(cache_map, &zero, sizeof(zero), caches.data(), caches.size() * sizeof(CgroupTrafficCache),
+                           0) == 0) {
+    for (const CgroupTrafficCache &cache : caches) {
+      if (cache.cgroup_id == 0) continue;
+      auto [total, inserted] = totals.try_emplace(cache.cgroup_id, cgroup_traffic{});
+      if (inserted) order.push_back(cache.cgroup_id);
+      AddTraffic(total->second, cache.traffic);
     }
+  }
+  Napi::Array rows = Napi::Array::New(env);
+  for (uint64_t cgroup_id : order) {
+    const cgroup_traffic &total = totals[cgroup_id];
     Napi::Object row = Napi::Object::New(env);
-    row.Set("cgroupId", Napi::Number::New(env, static_cast<double>(key)));
+    row.Set("cgroupId", Napi::Number::New(env, static_cast<double>(cgroup_id)));
     row.Set("rxBytes", Napi::Number::New(env, static_cast<double>(total.rx_bytes)));
     row.Set("txBytes", Napi::Number::New(env, static_cast<double>(total.tx_bytes)));
     row.Set("rxPackets", Napi::Number::New(env, static_cast<double>(total.rx_packets)));
