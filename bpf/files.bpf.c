@@ -279,7 +279,7 @@ int BPF_PROG(clawtop_file_open, struct file *file)
 }
 
 /* The file behind the current task's fd, or NULL. */
-static __always_inline struct file *files_fd_file(struct task_struct *task, __s64 fd)
+static __always_inline struct file *files_fd_file(struct task_struct *task, __s64 fd, enum files_reads reads)
 {
 	/* Direct loads from the task's BTF pointer: no helper call each. */
 	struct fdtable *table = task->files->fdt;
@@ -287,6 +287,12 @@ static __always_inline struct file *files_fd_file(struct task_struct *task, __s6
 
 	if (!table || fd < 0 || fd >= table->max_fds)
 		return NULL;
+	/*
+	 * The slot is a bare struct file *, which bpf_rdonly_cast cannot type: struct kiocb
+	 * starts with one (ki_filp), in every kernel.
+	 */
+	if (reads == FILES_DIRECT_LOADS)
+		return FILES_READ(reads, struct kiocb, (__u64)table->fd + fd * sizeof(file), ki_filp);
 	if (bpf_probe_read_kernel(&file, sizeof(file), &table->fd[fd]) < 0)
 		return NULL;
 	return file;
@@ -325,7 +331,7 @@ static __always_inline void files_path_as_given(struct file_event *event, struct
 		directory = task->fs->pwd.dentry;
 		vfsmount = task->fs->pwd.mnt;
 	} else {
-		file = files_fd_file(task, arguments->dfd);
+		file = files_fd_file(task, arguments->dfd, reads);
 		if (file) {
 			directory = FILES_READ(reads, struct file, file, f_path.dentry);
 			vfsmount = FILES_READ(reads, struct file, file, f_path.mnt);
@@ -381,7 +387,7 @@ static __always_inline int files_openat_exit(struct trace_event_raw_sys_exit *ct
 
 	/* Another thread may close the fd before this runs: then the path is as given. */
 	if (ret >= 0)
-		file = files_fd_file(task, ret);
+		file = files_fd_file(task, ret, reads);
 	if (file && files_path_of_file(event, task, file, reads)) {
 		files_fill_inode(event, file, reads);
 	} else {
