@@ -158,6 +158,10 @@ for (const openat of OPENAT_PROGRAMS) {
     const otherMount = realpathSync(OTHER_MOUNT);
     const onOtherMount = testFile(t, join(otherMount, `clawtop-${uniqueName()}`));
     const relativeOnOtherMount = onOtherMount.slice(otherMount.length + 1);
+    // Names of 1 and 8 bytes, and one the kernel keeps outside the dentry (over 40 bytes).
+    mkdirSync(join(directory, 'a', 'abcdefgh'), { recursive: true });
+    const longName = `${'0123456789abcdefghijklmnopqrstuvwxyz'.repeat(3)}.txt`;
+    const oddlyNamed = testFile(t, join(directory, 'a', 'abcdefgh', longName));
     const expected: (ExpectedOpen & { operation: string; access: string })[] = [
       {
         open: { cwd: '/', path: existing, flags: O_RDONLY },
@@ -198,6 +202,12 @@ for (const openat of OPENAT_PROGRAMS) {
       {
         open: { cwd: otherMount, path: relativeOnOtherMount, flags: O_RDONLY },
         path: onOtherMount,
+        operation: 'read',
+        access: 'read',
+      },
+      {
+        open: { cwd: '/', path: oddlyNamed, flags: O_RDONLY },
+        path: oddlyNamed,
         operation: 'read',
         access: 'read',
       },
