@@ -91,6 +91,27 @@ static __always_inline __u8 files_operation(__u32 flags)
 	return access ? FILE_OP_READ_WRITE : FILE_OP_READ;
 }
 
+/*
+ * A name into the scratch, ending just before end, 8 bytes a load: plain loads where a
+ * probe read would be a helper call per name. The words are aligned on the name's end,
+ * so the first one may take bytes from before the name and put them before its place
+ * in the scratch, where the '/' and the parent's name go next; a load the kernel cannot
+ * make reads as 0 instead of faulting.
+ */
+static __always_inline void files_copy_name_words(struct files_path_scratch *scratch, __u32 end,
+						  struct qstr name)
+{
+	__u64 word_end = (__u64)name.name + name.len;
+	__u32 copied;
+
+	for (copied = 0; copied < name.len && copied <= FILES_NAME_MAX; copied += 8) {
+		/* struct qstr starts with a u64 (hash_len), in every kernel: a word anywhere. */
+		__u64 word = FILES_READ(FILES_DIRECT_LOADS, struct qstr, word_end - copied - 8, hash_len);
+
+		*(__u64 *)&scratch->buffer[(end - copied - 8) & (FILES_SCRATCH_HALF - 1)] = word;
+	}
+}
+
 /* One dentry up, or across to the parent mount; 1 ends the walk. */
 static __always_inline long files_walk_step(void *context, enum files_reads reads)
 {
@@ -133,14 +154,17 @@ static __always_inline long files_walk_step(void *context, enum files_reads read
 		name.len = FILES_NAME_MAX + 1;
 	}
 	scratch = bpf_map_lookup_elem(&files_path_scratch, &zero);
-	if (!scratch || name.len > FILES_NAME_MAX || name.len + 1 > walk->start) {
+	/* Room for the name's first word too, which may start before it. */
+	if (!scratch || name.len > FILES_NAME_MAX || name.len + 8 > walk->start) {
 		walk->truncated = true;
 		return 1;
 	}
-	walk->start -= name.len;
-	bpf_probe_read_kernel(&scratch->buffer[walk->start & (FILES_SCRATCH_HALF - 1)],
-			      name.len & FILES_NAME_MAX, name.name);
-	walk->start -= 1;
+	if (reads == FILES_DIRECT_LOADS)
+		files_copy_name_words(scratch, walk->start, name);
+	else
+		bpf_probe_read_kernel(&scratch->buffer[(walk->start - name.len) & (FILES_SCRATCH_HALF - 1)],
+				      name.len & FILES_NAME_MAX, name.name);
+	walk->start -= name.len + 1;
 	scratch->buffer[walk->start & (FILES_SCRATCH_HALF - 1)] = '/';
 	walk->dentry = parent;
 	return 0;
@@ -279,7 +303,7 @@ int BPF_PROG(clawtop_file_open, struct file *file)
 }
 
 /* The file behind the current task's fd, or NULL. */
-static __always_inline struct file *files_fd_file(struct task_struct *task, __s64 fd)
+static __always_inline struct file *files_fd_file(struct task_struct *task, __s64 fd, enum files_reads reads)
 {
 	/* Direct loads from the task's BTF pointer: no helper call each. */
 	struct fdtable *table = task->files->fdt;
@@ -287,6 +311,12 @@ static __always_inline struct file *files_fd_file(struct task_struct *task, __s6
 
 	if (!table || fd < 0 || fd >= table->max_fds)
 		return NULL;
+	/*
+	 * The slot is a bare struct file *, which bpf_rdonly_cast cannot type: struct kiocb
+	 * starts with one (ki_filp), in every kernel.
+	 */
+	if (reads == FILES_DIRECT_LOADS)
+		return FILES_READ(reads, struct kiocb, (__u64)table->fd + fd * sizeof(file), ki_filp);
 	if (bpf_probe_read_kernel(&file, sizeof(file), &table->fd[fd]) < 0)
 		return NULL;
 	return file;
@@ -325,7 +355,7 @@ static __always_inline void files_path_as_given(struct file_event *event, struct
 		directory = task->fs->pwd.dentry;
 		vfsmount = task->fs->pwd.mnt;
 	} else {
-		file = files_fd_file(task, arguments->dfd);
+		file = files_fd_file(task, arguments->dfd, reads);
 		if (file) {
 			directory = FILES_READ(reads, struct file, file, f_path.dentry);
 			vfsmount = FILES_READ(reads, struct file, file, f_path.mnt);
@@ -381,7 +411,7 @@ static __always_inline int files_openat_exit(struct trace_event_raw_sys_exit *ct
 
 	/* Another thread may close the fd before this runs: then the path is as given. */
 	if (ret >= 0)
-		file = files_fd_file(task, ret);
+		file = files_fd_file(task, ret, reads);
 	if (file && files_path_of_file(event, task, file, reads)) {
 		files_fill_inode(event, file, reads);
 	} else {

@@ -106,9 +106,10 @@ const std::vector<MonitorHooks> &MonitorTable() {
         {"cgroup_skb/{ingress,egress}", OptionalFeature::kNone,
          {"clawtop_skb_ingress_helper", "clawtop_skb_egress_helper"}}}},
       {"syscalls",
-       {{"tracepoint/syscalls/sys_{enter,exit}_{execve,openat}", OptionalFeature::kNone,
-         {"clawtop_sys_execve_enter", "clawtop_sys_execve_exit", "clawtop_sys_openat_enter",
-          "clawtop_sys_openat_exit"}}}},
+       {{"tracepoint/syscalls/sys_{enter,exit}_{execve,openat} + tp_btf/sched_process_exec",
+         OptionalFeature::kNone,
+         {"clawtop_sys_execve_enter", "clawtop_sys_execve_running", "clawtop_sys_execve_exit",
+          "clawtop_sys_openat_enter", "clawtop_sys_openat_exit"}}}},
       // Not a user-facing monitor: the getppid probe of bench/pipeline.
       {"bench", {{"tracepoint/syscalls/sys_enter_getppid", OptionalFeature::kNone, {"clawtop_bench"}}}},
   };

@@ -72,6 +72,8 @@ function watchFiles(
 interface OpenSpec {
   /** The working directory the open is made from. */
   readonly cwd: string;
+  /** A directory to open first and pass as openat's dirfd, instead of AT_FDCWD. */
+  readonly directoryFd?: string;
   readonly path: string;
   readonly flags: number;
 }
@@ -79,16 +81,19 @@ interface OpenSpec {
 /** Each open from its cwd, in a child; failures are expected and ignored. */
 const OPENER = `
 import json, os, sys
-for cwd, path, flags in json.loads(sys.argv[1]):
+for cwd, directory, path, flags in json.loads(sys.argv[1]):
     os.chdir(cwd)
+    directory_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY) if directory else None
     try:
-        os.close(os.open(path, flags, 0o640))
+        os.close(os.open(path, flags, 0o640, dir_fd=directory_fd))
     except OSError:
         pass
+    if directory_fd is not None:
+        os.close(directory_fd)
 `;
 
 function openInChild(program: string, opens: readonly OpenSpec[]): void {
-  const specs = opens.map(({ cwd, path, flags }) => [cwd, path, flags]);
+  const specs = opens.map(({ cwd, directoryFd, path, flags }) => [cwd, directoryFd ?? null, path, flags]);
   execFileSync(program, ['-c', OPENER, JSON.stringify(specs)], { stdio: 'pipe' });
 }
 
@@ -153,6 +158,10 @@ for (const openat of OPENAT_PROGRAMS) {
     const otherMount = realpathSync(OTHER_MOUNT);
     const onOtherMount = testFile(t, join(otherMount, `clawtop-${uniqueName()}`));
     const relativeOnOtherMount = onOtherMount.slice(otherMount.length + 1);
+    // Names of 1 and 8 bytes, and one the kernel keeps outside the dentry (over 40 bytes).
+    mkdirSync(join(directory, 'a', 'abcdefgh'), { recursive: true });
+    const longName = `${'0123456789abcdefghijklmnopqrstuvwxyz'.repeat(3)}.txt`;
+    const oddlyNamed = testFile(t, join(directory, 'a', 'abcdefgh', longName));
     const expected: (ExpectedOpen & { operation: string; access: string })[] = [
       {
         open: { cwd: '/', path: existing, flags: O_RDONLY },
@@ -196,6 +205,12 @@ for (const openat of OPENAT_PROGRAMS) {
         operation: 'read',
         access: 'read',
       },
+      {
+        open: { cwd: '/', path: oddlyNamed, flags: O_RDONLY },
+        path: oddlyNamed,
+        operation: 'read',
+        access: 'read',
+      },
     ];
 
     await openAndWait(python.path, seen, expected);
@@ -214,7 +229,7 @@ for (const openat of OPENAT_PROGRAMS) {
     }
   });
 
-  test(`${openat.program}: a missing file gives ENOENT with its absolute path, given relative or absolute`, async (t) => {
+  test(`${openat.program}: a missing file gives ENOENT with its absolute path, given relative (to the cwd or a dirfd) or absolute`, async (t) => {
     if (prerequisiteMissing(t)) return;
     const directory = realpathSync(temporaryDirectory(t));
     const python = uniqueProgram(directory, PYTHON);
@@ -238,6 +253,10 @@ for (const openat of OPENAT_PROGRAMS) {
       {
         open: { cwd: otherMount, path: missingOnOtherMount, flags: O_RDONLY },
         path: join(otherMount, missingOnOtherMount),
+      },
+      {
+        open: { cwd: '/', directoryFd: otherMount, path: `${missingOnOtherMount}-at`, flags: O_RDONLY },
+        path: join(otherMount, `${missingOnOtherMount}-at`),
       },
     ];
 

@@ -1,7 +1,7 @@
 // The syscalls monitor against the real kernel: the test makes execve and openat calls
 // in child processes and must see each one, enter and exit merged.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -9,9 +9,11 @@ import { test, type TestContext } from 'node:test';
 import type { SyscallEvent } from '../../src/core/decode.ts';
 import type { KernelSession } from '../../src/core/native.ts';
 import { syscallName } from '../../src/core/syscalls.ts';
-import { kernelPrerequisiteMissing, notRootReason } from './gate.ts';
+import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
 import { addonMissingReason, watchEvents } from './session.ts';
 import { temporaryDirectory, uniqueName, uniqueProgram, waitFor } from './workload.ts';
+
+const CLANG = '/usr/bin/clang';
 
 /** openat's dirfd for a path relative to the working directory, as an int's 32 bits. */
 const AT_FDCWD_BITS = BigInt.asUintN(32, -100n);
@@ -95,6 +97,45 @@ test('a successful execve returns 0 in the new program', async (t) => {
   // The exit half runs after the exec: the header already shows the new program.
   assert.equal(event!.comm, program.name);
   assert.equal(event!.tgid, child.pid);
+});
+
+/**
+ * Forks, and the child execs a path from the program's read-only data. A fork does not
+ * copy the page tables of file mappings, so the child has that page only once the
+ * kernel's own read faults it in: a read from BPF before that fails.
+ */
+function forkExecProgram(directory: string, target: string): string {
+  const program = join(directory, `fork-exec-${uniqueName()}`);
+  const source = `
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+  char *const argv[] = { ${JSON.stringify(target)}, 0 };
+  int status;
+  pid_t pid = fork();
+  if (pid == 0) { execve(${JSON.stringify(target)}, argv, 0); _exit(127); }
+  return waitpid(pid, &status, 0) == pid && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+`;
+  execFileSync(CLANG, ['-O2', '-x', 'c', '-o', program, '-'], { input: source, stdio: ['pipe', 'pipe', 'pipe'] });
+  return program;
+}
+
+test('an execve of a string the forked child has not touched yet still has its path', async (t) => {
+  const clangMissing = missingFileReason(CLANG, 'apt-get install clang');
+  if (kernelPrerequisiteMissing(t, notRootReason() ?? addonMissingReason() ?? clangMissing)) return;
+  const directory = temporaryDirectory(t);
+  const target = uniqueProgram(directory, '/bin/true');
+  const forkExec = forkExecProgram(directory, target.path);
+  const { seen } = watchPaths(t, [target.path]);
+
+  assert.equal(spawnSync(forkExec).status, 0);
+
+  const [event, ...extra] = await arrived(seen, target.path);
+  assert.equal(extra.length, 0, 'one execve, one event');
+  assert.equal(syscallName(event!.nr), 'execve');
+  assert.equal(event!.ret, 0);
+  assert.equal(event!.comm, target.name);
 });
 
 test('an openat of a unique file returns its fd, with its path and arguments', async (t) => {
