@@ -164,7 +164,11 @@ interface FileState {
   path: string;
   failures: number;
   readonly opens: RollingCounter;
+  /** "comm[pid]" of the last few processes that opened it, the last first. */
   processes: string[];
+  /** The comm and pid of processes[0]. */
+  lastOpenerComm: string;
+  lastOpenerPid: number;
   lastResult: number;
   lastErrno: string | null;
   operation: string;
@@ -321,7 +325,17 @@ export class Model {
       firstSeenMs: previous?.firstSeenMs ?? seenMs,
       lastSeenMs: seenMs,
     });
-    const command = this.commands.touch(event.comm, (recycled) => {
+    const command = this.commands.touch(event.comm) ?? this.insertCommand(event, seenMs);
+    command.execs.add(nowSecond);
+    command.lastArgv = event.argv;
+    command.lastSeenMs = seenMs;
+    this.cgroupState(event.cgroupId, seenMs).execs++;
+    this.secondExecsByCgroup.set(event.cgroupId, (this.secondExecsByCgroup.get(event.cgroupId) ?? 0) + 1);
+    this.secondTotals.execs++;
+  }
+
+  private insertCommand(event: ExecEvent, seenMs: number): CommandState {
+    return this.commands.insert(event.comm, (recycled) => {
       const fresh = recycled ?? { execs: new RollingCounter() };
       fresh.execs.reset();
       return Object.assign(fresh, {
@@ -333,12 +347,6 @@ export class Model {
         lastSeenMs: seenMs,
       });
     });
-    command.execs.add(nowSecond);
-    command.lastArgv = event.argv;
-    command.lastSeenMs = seenMs;
-    this.cgroupState(event.cgroupId, seenMs).execs++;
-    this.secondExecsByCgroup.set(event.cgroupId, (this.secondExecsByCgroup.get(event.cgroupId) ?? 0) + 1);
-    this.secondTotals.execs++;
   }
 
   private ingestExit(event: ExitEvent): void {
@@ -376,28 +384,18 @@ export class Model {
 
   private ingestFile(event: FileEvent, nowSecond: number): void {
     const seenMs = event.timestampNs / NS_PER_MS;
-    const file = this.files.touch(event.path, (recycled) => {
-      const fresh = recycled ?? { opens: new RollingCounter() };
-      fresh.opens.reset();
-      return Object.assign(fresh, {
-        path: event.path,
-        failures: 0,
-        processes: [],
-        lastResult: 0,
-        lastErrno: null,
-        operation: event.operation,
-        firstSeenMs: seenMs,
-        lastSeenMs: seenMs,
-      });
-    });
+    const file = this.files.touch(event.path) ?? this.insertFile(event, seenMs);
     file.opens.add(nowSecond);
     file.lastResult = event.result;
     file.lastErrno = event.errno;
     file.operation = event.operation;
     file.lastSeenMs = seenMs;
-    const opener = `${event.comm}[${event.tgid}]`;
-    if (file.processes[0] !== opener) {
+    // The name is built only when the opener changes: most opens are by the same process again.
+    if (event.tgid !== file.lastOpenerPid || event.comm !== file.lastOpenerComm) {
+      const opener = `${event.comm}[${event.tgid}]`;
       file.processes = [opener, ...file.processes.filter((name) => name !== opener)].slice(0, PROCESSES_PER_FILE);
+      file.lastOpenerComm = event.comm;
+      file.lastOpenerPid = event.tgid;
     }
     this.cgroupState(event.cgroupId, seenMs).opens++;
     this.secondTotals.opens++;
@@ -407,6 +405,25 @@ export class Model {
       if (failed) failed.count++;
       else this.secondFailedOpensByPid.set(event.tgid, { comm: event.comm, count: 1 });
     }
+  }
+
+  private insertFile(event: FileEvent, seenMs: number): FileState {
+    return this.files.insert(event.path, (recycled) => {
+      const fresh = recycled ?? { opens: new RollingCounter() };
+      fresh.opens.reset();
+      return Object.assign(fresh, {
+        path: event.path,
+        failures: 0,
+        processes: [],
+        lastOpenerComm: '',
+        lastOpenerPid: -1,
+        lastResult: 0,
+        lastErrno: null,
+        operation: event.operation,
+        firstSeenMs: seenMs,
+        lastSeenMs: seenMs,
+      });
+    });
   }
 
   private ingestNet(event: NetEvent, nowSecond: number): void {
@@ -419,25 +436,7 @@ export class Model {
       event.direction === 'inbound'
         ? `${event.comm}|${event.protocol}|in|${local}|${event.destinationAddress}`
         : `${event.comm}|${event.protocol}|${event.direction}|${remote}`;
-    const connection = this.connections.touch(key, (recycled) => {
-      const fresh = recycled ?? { connects: new RollingCounter() };
-      fresh.connects.reset();
-      return Object.assign(fresh, {
-      comm: event.comm,
-      pid: event.tgid,
-      protocol: event.protocol,
-      direction: event.direction,
-      local,
-      remote: event.direction === 'inbound' ? event.destinationAddress : remote,
-      localPort: event.sourcePort,
-      remotePort: event.direction === 'inbound' ? 0 : event.destinationPort,
-      failures: 0,
-      lastResult: 0,
-      lastErrno: null,
-      firstSeenMs: seenMs,
-      lastSeenMs: seenMs,
-      });
-    });
+    const connection = this.connections.touch(key) ?? this.insertConnection(key, event, local, remote, seenMs);
     connection.connects.add(nowSecond);
     connection.pid = event.tgid;
     if (event.direction !== 'inbound' && connection.local !== local) {
@@ -450,6 +449,28 @@ export class Model {
     if (event.result < 0) connection.failures++;
     this.cgroupState(event.cgroupId, seenMs).connects++;
     this.secondTotals.connects++;
+  }
+
+  private insertConnection(key: string, event: NetEvent, local: string, remote: string, seenMs: number): ConnectionState {
+    return this.connections.insert(key, (recycled) => {
+      const fresh = recycled ?? { connects: new RollingCounter() };
+      fresh.connects.reset();
+      return Object.assign(fresh, {
+        comm: event.comm,
+        pid: event.tgid,
+        protocol: event.protocol,
+        direction: event.direction,
+        local,
+        remote: event.direction === 'inbound' ? event.destinationAddress : remote,
+        localPort: event.sourcePort,
+        remotePort: event.direction === 'inbound' ? 0 : event.destinationPort,
+        failures: 0,
+        lastResult: 0,
+        lastErrno: null,
+        firstSeenMs: seenMs,
+        lastSeenMs: seenMs,
+      });
+    });
   }
 
   private cgroupState(cgroupId: number, seenMs: number): CgroupState {
@@ -566,7 +587,7 @@ export class Model {
     const nowSecond = Math.floor(nowMs / 1000);
     const commandRates = new Map<string, number>();
     const commands: CommandRow[] = [];
-    for (const { row, count, overestimate } of this.commands.entries()) {
+    this.commands.forEach((row, count, overestimate) => {
       const [execsPerSecond1, execsPerSecond10, execsPerSecond60] = perSecond(row.execs.rates(nowSecond));
       commandRates.set(row.comm, execsPerSecond10);
       commands.push({
@@ -582,7 +603,7 @@ export class Model {
         firstSeenMs: row.firstSeenMs,
         lastSeenMs: row.lastSeenMs,
       });
-    }
+    });
     const processes: ProcessRow[] = [];
     for (const state of this.processes.values()) {
       processes.push({
@@ -604,7 +625,7 @@ export class Model {
       });
     }
     const files: FileRow[] = [];
-    for (const { row, count, overestimate } of this.files.entries()) {
+    this.files.forEach((row, count, overestimate) => {
       const [opensPerSecond1, opensPerSecond10, opensPerSecond60] = perSecond(row.opens.rates(nowSecond));
       files.push({
         path: row.path,
@@ -621,9 +642,9 @@ export class Model {
         firstSeenMs: row.firstSeenMs,
         lastSeenMs: row.lastSeenMs,
       });
-    }
+    });
     const connections: ConnectionRow[] = [];
-    for (const { row, count, overestimate } of this.connections.entries()) {
+    this.connections.forEach((row, count, overestimate) => {
       const [perSecond1, perSecond10, perSecond60] = perSecond(row.connects.rates(nowSecond));
       connections.push({
         comm: row.comm,
@@ -645,7 +666,7 @@ export class Model {
         firstSeenMs: row.firstSeenMs,
         lastSeenMs: row.lastSeenMs,
       });
-    }
+    });
     const cgroups: CgroupRow[] = [...this.cgroups.values()].map((state) => ({
       cgroupId: state.cgroupId,
       path: this.cgroupPath(state.cgroupId) ?? `#${state.cgroupId}`,
