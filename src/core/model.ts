@@ -6,7 +6,7 @@ import { CgroupTrafficSampler, type CgroupTrafficEvent } from './cgroup-traffic.
 import type { ClawtopEvent, ExecEvent, ExitEvent, FileEvent, NetEvent } from './decode.ts';
 import type { CgroupTrafficTotals } from './native.ts';
 import type { ProcessInfo } from './procinfo.ts';
-import { RollingCounter, type Rates } from './rolling-counter.ts';
+import { RollingCounter } from './rolling-counter.ts';
 import { TopK } from './top-k.ts';
 
 export interface ModelCapacity {
@@ -211,10 +211,6 @@ export interface ModelOptions {
 
 function endpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-function perSecond(rates: Rates): [number, number, number] {
-  return [rates.perSecond1, rates.perSecond10, rates.perSecond60];
 }
 
 export class Model {
@@ -588,17 +584,17 @@ export class Model {
     const commandRates = new Map<string, number>();
     const commands: CommandRow[] = [];
     this.commands.forEach((row, count, overestimate) => {
-      const [execsPerSecond1, execsPerSecond10, execsPerSecond60] = perSecond(row.execs.rates(nowSecond));
-      commandRates.set(row.comm, execsPerSecond10);
+      const rates = row.execs.rates(nowSecond);
+      commandRates.set(row.comm, rates.perSecond10);
       commands.push({
         comm: row.comm,
         execs: count,
         execsOverestimate: overestimate,
         exits: row.exits,
         failedExits: row.failedExits,
-        execsPerSecond1,
-        execsPerSecond10,
-        execsPerSecond60,
+        execsPerSecond1: rates.perSecond1,
+        execsPerSecond10: rates.perSecond10,
+        execsPerSecond60: rates.perSecond60,
         lastArgv: row.lastArgv,
         firstSeenMs: row.firstSeenMs,
         lastSeenMs: row.lastSeenMs,
@@ -626,15 +622,15 @@ export class Model {
     }
     const files: FileRow[] = [];
     this.files.forEach((row, count, overestimate) => {
-      const [opensPerSecond1, opensPerSecond10, opensPerSecond60] = perSecond(row.opens.rates(nowSecond));
+      const rates = row.opens.rates(nowSecond);
       files.push({
         path: row.path,
         opens: count,
         opensOverestimate: overestimate,
         failures: row.failures,
-        opensPerSecond1,
-        opensPerSecond10,
-        opensPerSecond60,
+        opensPerSecond1: rates.perSecond1,
+        opensPerSecond10: rates.perSecond10,
+        opensPerSecond60: rates.perSecond60,
         processes: row.processes,
         lastResult: row.lastResult,
         lastErrno: row.lastErrno,
@@ -645,7 +641,7 @@ export class Model {
     });
     const connections: ConnectionRow[] = [];
     this.connections.forEach((row, count, overestimate) => {
-      const [perSecond1, perSecond10, perSecond60] = perSecond(row.connects.rates(nowSecond));
+      const rates = row.connects.rates(nowSecond);
       connections.push({
         comm: row.comm,
         pid: row.pid,
@@ -658,9 +654,9 @@ export class Model {
         count,
         countOverestimate: overestimate,
         failures: row.failures,
-        perSecond1,
-        perSecond10,
-        perSecond60,
+        perSecond1: rates.perSecond1,
+        perSecond10: rates.perSecond10,
+        perSecond60: rates.perSecond60,
         lastResult: row.lastResult,
         lastErrno: row.lastErrno,
         firstSeenMs: row.firstSeenMs,
