@@ -253,7 +253,7 @@ export function decodeEvent(view: DataView, offset: number): ClawtopEvent {
     case EventKind.SYSCALL:
       return decodeSyscall(view, offset);
     case EventKind.FILE:
-      return decodeFile(view, offset, flags);
+      return decodeFile(view, offset);
     case EventKind.NET:
       return decodeNet(view, offset);
     case EventKind.CGROUP:
@@ -335,29 +335,60 @@ function splitArgs(bytes: Uint8Array): string[] {
   return argv;
 }
 
-function decodeFile(view: DataView, offset: number, flags: number): FileEvent {
+function decodeFile(view: DataView, offset: number): FileEvent {
+  return decodeFileInto(view, offset, {
+    kind: 'file',
+    timestampNs: 0,
+    tgid: 0,
+    tid: 0,
+    ppid: 0,
+    uid: 0,
+    cgroupId: 0,
+    comm: '',
+    result: 0,
+    errno: null,
+    openFlags: 0,
+    mode: 0,
+    dev: 0,
+    inode: 0,
+    operation: 'unknown-0',
+    access: 'read',
+    path: '',
+    pathTruncated: false,
+  });
+}
+
+/** A FileEvent that decodeFileInto may write over. */
+export type ReusableFileEvent = { -readonly [Field in keyof FileEvent]: FileEvent[Field] };
+
+/**
+ * Reads a FILE record that walkBatch validated into event, a file event made for an earlier
+ * record, and returns it. For a reader done with each event before the next (the model,
+ * when nothing else reads the events): it then builds no object per file event, which at 10k
+ * events/s on the screen were 40% of its garbage.
+ */
+export function decodeFileInto(view: DataView, offset: number, event: ReusableFileEvent): FileEvent {
+  const bytes = bufferOf(view);
   const result = view.getInt32(offset + FILE.result.offset, LITTLE_ENDIAN);
   const openFlags = view.getUint32(offset + FILE.open_flags.offset, LITTLE_ENDIAN);
-  return {
-    kind: 'file',
-    timestampNs: readU64(view, offset + HEADER.timestamp_ns.offset),
-    tgid: view.getUint32(offset + HEADER.tgid.offset, LITTLE_ENDIAN),
-    tid: view.getUint32(offset + HEADER.tid.offset, LITTLE_ENDIAN),
-    ppid: view.getUint32(offset + HEADER.ppid.offset, LITTLE_ENDIAN),
-    uid: view.getUint32(offset + HEADER.uid.offset, LITTLE_ENDIAN),
-    cgroupId: readU64(view, offset + HEADER.cgroup_id.offset),
-    comm: COMMS.read(bufferOf(view), offset + HEADER.comm.offset, HEADER.comm.size),
-    result,
-    errno: errnoOfResult(result),
-    openFlags,
-    mode: view.getUint32(offset + FILE.mode.offset, LITTLE_ENDIAN),
-    dev: view.getUint32(offset + FILE.dev.offset, LITTLE_ENDIAN),
-    inode: readU64(view, offset + FILE.inode.offset),
-    operation: nameOf(FILE_OPERATION_NAMES, view.getUint8(offset + FILE.operation.offset)),
-    access: FILE_ACCESS_BY_MODE[openFlags & O_ACCMODE]!,
-    path: FILE_PATHS.read(bufferOf(view), offset + FILE.path.offset, FILE.path.size),
-    pathTruncated: (flags & FILE_FLAG_PATH_TRUNCATED) !== 0,
-  };
+  event.timestampNs = readU64(view, offset + HEADER.timestamp_ns.offset);
+  event.tgid = view.getUint32(offset + HEADER.tgid.offset, LITTLE_ENDIAN);
+  event.tid = view.getUint32(offset + HEADER.tid.offset, LITTLE_ENDIAN);
+  event.ppid = view.getUint32(offset + HEADER.ppid.offset, LITTLE_ENDIAN);
+  event.uid = view.getUint32(offset + HEADER.uid.offset, LITTLE_ENDIAN);
+  event.cgroupId = readU64(view, offset + HEADER.cgroup_id.offset);
+  event.comm = COMMS.read(bytes, offset + HEADER.comm.offset, HEADER.comm.size);
+  event.result = result;
+  event.errno = errnoOfResult(result);
+  event.openFlags = openFlags;
+  event.mode = view.getUint32(offset + FILE.mode.offset, LITTLE_ENDIAN);
+  event.dev = view.getUint32(offset + FILE.dev.offset, LITTLE_ENDIAN);
+  event.inode = readU64(view, offset + FILE.inode.offset);
+  event.operation = nameOf(FILE_OPERATION_NAMES, view.getUint8(offset + FILE.operation.offset));
+  event.access = FILE_ACCESS_BY_MODE[openFlags & O_ACCMODE]!;
+  event.path = FILE_PATHS.read(bytes, offset + FILE.path.offset, FILE.path.size);
+  event.pathTruncated = (view.getUint8(offset + HEADER.flags.offset) & FILE_FLAG_PATH_TRUNCATED) !== 0;
+  return event;
 }
 
 /** Linux's O_ACCMODE bits (O_RDONLY 0, O_WRONLY 1, O_RDWR 2). */

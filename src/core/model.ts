@@ -276,7 +276,10 @@ export class Model {
     }
   }
 
-  /** One decoded event; nowSecond is the integer monotonic second it arrived in. */
+  /**
+   * One decoded event; nowSecond is the integer monotonic second it arrived in. Keeps its
+   * strings and arrays, never the event object: the engine hands every file event in one.
+   */
   ingest(event: ClawtopEvent, nowSecond: number): void {
     switch (event.kind) {
       case 'exec':
