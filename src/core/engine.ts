@@ -2,8 +2,16 @@
 // model, the cgroup traffic read at each tick, the model's once-a-second tick, and the
 // counters of what was emitted, dropped and received. Every mode (stream, snapshot, the
 // screen, a replay) runs one.
-import { BENCH_RECORD_KIND, EVENT_KIND_NAMES, type EventKindName } from './contract.ts';
-import { createDecodeStats, decodeEvent, walkBatch, type ClawtopEvent, type DecodeStats } from './decode.ts';
+import { BENCH_RECORD_KIND, EVENT_KIND_NAMES, EventKind, type EventKindName } from './contract.ts';
+import {
+  createDecodeStats,
+  decodeEvent,
+  decodeFileInto,
+  walkBatch,
+  type ClawtopEvent,
+  type DecodeStats,
+  type ReusableFileEvent,
+} from './decode.ts';
 import { LiveSource, type EventSource } from './event-source.ts';
 import { Model } from './model.ts';
 import type { CgroupTrafficTotals, KernelCounters, KernelFilterSetting, MonitorName } from './native.ts';
@@ -70,8 +78,10 @@ export class Engine {
   readonly startedNs: number;
   /** The process table's seed: what ran when the source started. */
   readonly initialProcesses: readonly ProcessInfo[];
-  private readonly onEvent: (event: ClawtopEvent) => void;
+  private readonly onEvent: ((event: ClawtopEvent) => void) | undefined;
   private readonly keepTables: boolean;
+  /** The file event the model is handed again and again while nothing else reads events. */
+  private reusableFileEvent: ReusableFileEvent | undefined;
   private readonly monitors: readonly MonitorName[];
   private recorder: EngineRecorder | undefined;
   private droppedBefore = 0;
@@ -94,7 +104,7 @@ export class Engine {
     for (const { cgroupId, bytesPerSecond } of options.cgroupThresholds ?? []) {
       this.model.setCgroupThreshold(cgroupId, bytesPerSecond);
     }
-    this.onEvent = options.onEvent ?? (() => undefined);
+    this.onEvent = options.onEvent;
     this.keepTables = options.keepTables ?? true;
     this.monitors = options.monitors;
     const nowMs = this.startedNs / 1e6;
@@ -138,15 +148,24 @@ export class Engine {
     const nowNs = this.session.nowNs();
     const nowSecond = Math.floor(nowNs / 1e9);
     const recorder = this.recorder;
+    const onEvent = this.onEvent;
+    // The model keeps no event: when it is their only reader, file events (the flood of a
+    // busy host) are all read into one object.
+    const modelOnly = this.keepTables && recorder === undefined && onEvent === undefined;
     recorder?.batch(nowNs, batch);
     walkBatch(
       batch,
       (kind, view, offset) => {
         if (kind === BENCH_RECORD_KIND) return;
+        if (modelOnly && kind === EventKind.FILE && this.reusableFileEvent !== undefined) {
+          this.model.ingest(decodeFileInto(view, offset, this.reusableFileEvent), nowSecond);
+          return;
+        }
         const event = decodeEvent(view, offset);
         if (this.keepTables) this.model.ingest(event, nowSecond);
         recorder?.event(event);
-        this.onEvent(event);
+        onEvent?.(event);
+        if (modelOnly && event.kind === 'file') this.reusableFileEvent = event;
       },
       this.decodeStats,
     );
@@ -159,7 +178,7 @@ export class Engine {
     const counters = this.session.readCounters();
     this.recorder?.tick(nowNs, counters, cgroupTraffic);
     if (cgroupTraffic !== null) {
-      for (const event of this.model.sampleCgroupTraffic(cgroupTraffic, nowNs)) this.onEvent(event);
+      for (const event of this.model.sampleCgroupTraffic(cgroupTraffic, nowNs)) this.onEvent?.(event);
     }
     const dropped = counters.dropped.reduce((sum, count) => sum + count, 0);
     this.model.tick(nowNs, dropped - this.droppedBefore);

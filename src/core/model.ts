@@ -6,7 +6,7 @@ import { CgroupTrafficSampler, type CgroupTrafficEvent } from './cgroup-traffic.
 import type { ClawtopEvent, ExecEvent, ExitEvent, FileEvent, NetEvent } from './decode.ts';
 import type { CgroupTrafficTotals } from './native.ts';
 import type { ProcessInfo } from './procinfo.ts';
-import { RollingCounter, type Rates } from './rolling-counter.ts';
+import { RollingCounter } from './rolling-counter.ts';
 import { TopK } from './top-k.ts';
 
 export interface ModelCapacity {
@@ -164,7 +164,11 @@ interface FileState {
   path: string;
   failures: number;
   readonly opens: RollingCounter;
+  /** "comm[pid]" of the last few processes that opened it, the last first. */
   processes: string[];
+  /** The comm and pid of processes[0]. */
+  lastOpenerComm: string;
+  lastOpenerPid: number;
   lastResult: number;
   lastErrno: string | null;
   operation: string;
@@ -207,10 +211,6 @@ export interface ModelOptions {
 
 function endpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-function perSecond(rates: Rates): [number, number, number] {
-  return [rates.perSecond1, rates.perSecond10, rates.perSecond60];
 }
 
 export class Model {
@@ -276,7 +276,10 @@ export class Model {
     }
   }
 
-  /** One decoded event; nowSecond is the integer monotonic second it arrived in. */
+  /**
+   * One decoded event; nowSecond is the integer monotonic second it arrived in. Keeps its
+   * strings and arrays, never the event object: the engine hands every file event in one.
+   */
   ingest(event: ClawtopEvent, nowSecond: number): void {
     switch (event.kind) {
       case 'exec':
@@ -321,7 +324,17 @@ export class Model {
       firstSeenMs: previous?.firstSeenMs ?? seenMs,
       lastSeenMs: seenMs,
     });
-    const command = this.commands.touch(event.comm, (recycled) => {
+    const command = this.commands.touch(event.comm) ?? this.insertCommand(event, seenMs);
+    command.execs.add(nowSecond);
+    command.lastArgv = event.argv;
+    command.lastSeenMs = seenMs;
+    this.cgroupState(event.cgroupId, seenMs).execs++;
+    this.secondExecsByCgroup.set(event.cgroupId, (this.secondExecsByCgroup.get(event.cgroupId) ?? 0) + 1);
+    this.secondTotals.execs++;
+  }
+
+  private insertCommand(event: ExecEvent, seenMs: number): CommandState {
+    return this.commands.insert(event.comm, (recycled) => {
       const fresh = recycled ?? { execs: new RollingCounter() };
       fresh.execs.reset();
       return Object.assign(fresh, {
@@ -333,12 +346,6 @@ export class Model {
         lastSeenMs: seenMs,
       });
     });
-    command.execs.add(nowSecond);
-    command.lastArgv = event.argv;
-    command.lastSeenMs = seenMs;
-    this.cgroupState(event.cgroupId, seenMs).execs++;
-    this.secondExecsByCgroup.set(event.cgroupId, (this.secondExecsByCgroup.get(event.cgroupId) ?? 0) + 1);
-    this.secondTotals.execs++;
   }
 
   private ingestExit(event: ExitEvent): void {
@@ -376,28 +383,18 @@ export class Model {
 
   private ingestFile(event: FileEvent, nowSecond: number): void {
     const seenMs = event.timestampNs / NS_PER_MS;
-    const file = this.files.touch(event.path, (recycled) => {
-      const fresh = recycled ?? { opens: new RollingCounter() };
-      fresh.opens.reset();
-      return Object.assign(fresh, {
-        path: event.path,
-        failures: 0,
-        processes: [],
-        lastResult: 0,
-        lastErrno: null,
-        operation: event.operation,
-        firstSeenMs: seenMs,
-        lastSeenMs: seenMs,
-      });
-    });
+    const file = this.files.touch(event.path) ?? this.insertFile(event, seenMs);
     file.opens.add(nowSecond);
     file.lastResult = event.result;
     file.lastErrno = event.errno;
     file.operation = event.operation;
     file.lastSeenMs = seenMs;
-    const opener = `${event.comm}[${event.tgid}]`;
-    if (file.processes[0] !== opener) {
+    // The name is built only when the opener changes: most opens are by the same process again.
+    if (event.tgid !== file.lastOpenerPid || event.comm !== file.lastOpenerComm) {
+      const opener = `${event.comm}[${event.tgid}]`;
       file.processes = [opener, ...file.processes.filter((name) => name !== opener)].slice(0, PROCESSES_PER_FILE);
+      file.lastOpenerComm = event.comm;
+      file.lastOpenerPid = event.tgid;
     }
     this.cgroupState(event.cgroupId, seenMs).opens++;
     this.secondTotals.opens++;
@@ -407,6 +404,25 @@ export class Model {
       if (failed) failed.count++;
       else this.secondFailedOpensByPid.set(event.tgid, { comm: event.comm, count: 1 });
     }
+  }
+
+  private insertFile(event: FileEvent, seenMs: number): FileState {
+    return this.files.insert(event.path, (recycled) => {
+      const fresh = recycled ?? { opens: new RollingCounter() };
+      fresh.opens.reset();
+      return Object.assign(fresh, {
+        path: event.path,
+        failures: 0,
+        processes: [],
+        lastOpenerComm: '',
+        lastOpenerPid: -1,
+        lastResult: 0,
+        lastErrno: null,
+        operation: event.operation,
+        firstSeenMs: seenMs,
+        lastSeenMs: seenMs,
+      });
+    });
   }
 
   private ingestNet(event: NetEvent, nowSecond: number): void {
@@ -419,25 +435,7 @@ export class Model {
       event.direction === 'inbound'
         ? `${event.comm}|${event.protocol}|in|${local}|${event.destinationAddress}`
         : `${event.comm}|${event.protocol}|${event.direction}|${remote}`;
-    const connection = this.connections.touch(key, (recycled) => {
-      const fresh = recycled ?? { connects: new RollingCounter() };
-      fresh.connects.reset();
-      return Object.assign(fresh, {
-      comm: event.comm,
-      pid: event.tgid,
-      protocol: event.protocol,
-      direction: event.direction,
-      local,
-      remote: event.direction === 'inbound' ? event.destinationAddress : remote,
-      localPort: event.sourcePort,
-      remotePort: event.direction === 'inbound' ? 0 : event.destinationPort,
-      failures: 0,
-      lastResult: 0,
-      lastErrno: null,
-      firstSeenMs: seenMs,
-      lastSeenMs: seenMs,
-      });
-    });
+    const connection = this.connections.touch(key) ?? this.insertConnection(key, event, local, remote, seenMs);
     connection.connects.add(nowSecond);
     connection.pid = event.tgid;
     if (event.direction !== 'inbound' && connection.local !== local) {
@@ -450,6 +448,28 @@ export class Model {
     if (event.result < 0) connection.failures++;
     this.cgroupState(event.cgroupId, seenMs).connects++;
     this.secondTotals.connects++;
+  }
+
+  private insertConnection(key: string, event: NetEvent, local: string, remote: string, seenMs: number): ConnectionState {
+    return this.connections.insert(key, (recycled) => {
+      const fresh = recycled ?? { connects: new RollingCounter() };
+      fresh.connects.reset();
+      return Object.assign(fresh, {
+        comm: event.comm,
+        pid: event.tgid,
+        protocol: event.protocol,
+        direction: event.direction,
+        local,
+        remote: event.direction === 'inbound' ? event.destinationAddress : remote,
+        localPort: event.sourcePort,
+        remotePort: event.direction === 'inbound' ? 0 : event.destinationPort,
+        failures: 0,
+        lastResult: 0,
+        lastErrno: null,
+        firstSeenMs: seenMs,
+        lastSeenMs: seenMs,
+      });
+    });
   }
 
   private cgroupState(cgroupId: number, seenMs: number): CgroupState {
@@ -566,23 +586,23 @@ export class Model {
     const nowSecond = Math.floor(nowMs / 1000);
     const commandRates = new Map<string, number>();
     const commands: CommandRow[] = [];
-    for (const { row, count, overestimate } of this.commands.entries()) {
-      const [execsPerSecond1, execsPerSecond10, execsPerSecond60] = perSecond(row.execs.rates(nowSecond));
-      commandRates.set(row.comm, execsPerSecond10);
+    this.commands.forEach((row, count, overestimate) => {
+      const rates = row.execs.rates(nowSecond);
+      commandRates.set(row.comm, rates.perSecond10);
       commands.push({
         comm: row.comm,
         execs: count,
         execsOverestimate: overestimate,
         exits: row.exits,
         failedExits: row.failedExits,
-        execsPerSecond1,
-        execsPerSecond10,
-        execsPerSecond60,
+        execsPerSecond1: rates.perSecond1,
+        execsPerSecond10: rates.perSecond10,
+        execsPerSecond60: rates.perSecond60,
         lastArgv: row.lastArgv,
         firstSeenMs: row.firstSeenMs,
         lastSeenMs: row.lastSeenMs,
       });
-    }
+    });
     const processes: ProcessRow[] = [];
     for (const state of this.processes.values()) {
       processes.push({
@@ -604,16 +624,16 @@ export class Model {
       });
     }
     const files: FileRow[] = [];
-    for (const { row, count, overestimate } of this.files.entries()) {
-      const [opensPerSecond1, opensPerSecond10, opensPerSecond60] = perSecond(row.opens.rates(nowSecond));
+    this.files.forEach((row, count, overestimate) => {
+      const rates = row.opens.rates(nowSecond);
       files.push({
         path: row.path,
         opens: count,
         opensOverestimate: overestimate,
         failures: row.failures,
-        opensPerSecond1,
-        opensPerSecond10,
-        opensPerSecond60,
+        opensPerSecond1: rates.perSecond1,
+        opensPerSecond10: rates.perSecond10,
+        opensPerSecond60: rates.perSecond60,
         processes: row.processes,
         lastResult: row.lastResult,
         lastErrno: row.lastErrno,
@@ -621,10 +641,10 @@ export class Model {
         firstSeenMs: row.firstSeenMs,
         lastSeenMs: row.lastSeenMs,
       });
-    }
+    });
     const connections: ConnectionRow[] = [];
-    for (const { row, count, overestimate } of this.connections.entries()) {
-      const [perSecond1, perSecond10, perSecond60] = perSecond(row.connects.rates(nowSecond));
+    this.connections.forEach((row, count, overestimate) => {
+      const rates = row.connects.rates(nowSecond);
       connections.push({
         comm: row.comm,
         pid: row.pid,
@@ -637,15 +657,15 @@ export class Model {
         count,
         countOverestimate: overestimate,
         failures: row.failures,
-        perSecond1,
-        perSecond10,
-        perSecond60,
+        perSecond1: rates.perSecond1,
+        perSecond10: rates.perSecond10,
+        perSecond60: rates.perSecond60,
         lastResult: row.lastResult,
         lastErrno: row.lastErrno,
         firstSeenMs: row.firstSeenMs,
         lastSeenMs: row.lastSeenMs,
       });
-    }
+    });
     const cgroups: CgroupRow[] = [...this.cgroups.values()].map((state) => ({
       cgroupId: state.cgroupId,
       path: this.cgroupPath(state.cgroupId) ?? `#${state.cgroupId}`,

@@ -19,8 +19,10 @@ import {
 import {
   createDecodeStats,
   decodeEvent,
+  decodeFileInto,
   walkBatch,
   type ClawtopEvent,
+  type ReusableFileEvent,
   type DecodeStats,
 } from '../../src/core/decode.ts';
 import { AF_INET, AF_INET6, COMMON_EXPECTED, buildRecord, concat, type Fields } from './records.ts';
@@ -288,6 +290,30 @@ describe('decodeEvent', () => {
       assert.deepEqual(JSON.parse(JSON.stringify(event)), expected, 'survives JSON');
     });
   }
+
+  test('decodeFileInto reads each file record into the one object as decodeEvent reads it', () => {
+    const batch = concat(
+      buildRecord('file_event', { result: 3, open_flags: 0o101, inode: 123456n, operation: FileOperation.CREATE, path: '/tmp/café' }),
+      buildRecord('file_event', { result: -13, path: '/very/long' }, { flags: FILE_FLAG_PATH_TRUNCATED, comm: 'other', tgid: 7 }),
+      buildRecord('file_event', { result: -2, mode: 0o600, dev: 42, path: '/etc/passwd' }, { uid: 1000, cgroup_id: 2n ** 40n }),
+      buildRecord('file_event', { result: 3, path: '/tmp/café' }),
+    );
+    const fresh: ClawtopEvent[] = [];
+    const reused: ClawtopEvent[] = [];
+    let event: ReusableFileEvent | undefined;
+    walkBatch(
+      batch,
+      (_kind, view, offset) => {
+        fresh.push(decodeEvent(view, offset));
+        event ??= { ...(decodeEvent(view, offset) as ReusableFileEvent), path: 'from before' };
+        assert.equal(decodeFileInto(view, offset, event), event, 'the same object back');
+        reused.push({ ...event });
+      },
+      createDecodeStats(),
+    );
+    assert.equal(reused.length, 4);
+    assert.deepEqual(reused, fresh);
+  });
 
   test('a comm of the full 16 bytes, with no NUL, is read whole', () => {
     const event = decodeOne(buildRecord('exit_event', {}, { comm: 'abcdefghijklmnop' }));

@@ -44,3 +44,19 @@ test('without its tables the engine hands over the same events, cgroup traffic i
   );
   assert.deepEqual(streamed.engine.kindTotals(), kept.engine.kindTotals());
 });
+
+test('the model fills the same tables whether each event is its own object or file events share one', async () => {
+  // With an onEvent, every event is a new object; without, the model alone reads them and
+  // every file event is read into the same one.
+  const own = await playSample(undefined);
+  const player = new RecordingPlayer(parseRecording(SAMPLE, readFileSync(SAMPLE)), { speed: Infinity });
+  const shared = new Engine({ monitors: player.monitors, ringSizeBytes: player.readCounters().ringSizeBytes, source: player });
+  const ended = new Promise<void>((resolve) => shared.onSourceEnd(resolve));
+  shared.start();
+  await ended;
+  shared.close();
+  const nowMs = own.engine.session.nowNs() / 1e6;
+  const ownTables = own.engine.model.snapshot(nowMs);
+  assert.ok(ownTables.files.length > 1, 'the sample opens several files');
+  assert.deepEqual(shared.model.snapshot(nowMs), ownTables);
+});

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import fc from 'fast-check';
+
 import { TopK } from '../../src/core/top-k.ts';
 
 /** [key, weight] */
@@ -24,19 +26,31 @@ function tableOf(capacity: number): { table: TopK<Row>; evictions: Eviction[] } 
   return { table, evictions };
 }
 
+/** How the model counts: touch the key's row, or insert one when it has none. */
+function touchOrInsert<Value>(table: TopK<Value>, key: string, create: () => Value, weight = 1): Value {
+  return table.touch(key, weight) ?? table.insert(key, create, weight);
+}
+
 const touchAll = (table: TopK<Row>, touches: readonly Touch[]) => {
-  for (const [key, weight] of touches) table.touch(key, () => ({ key }), weight);
+  for (const [key, weight] of touches) touchOrInsert(table, key, () => ({ key }), weight);
 };
 
-/** entries() as [key, count, overestimate], by key. */
+/** What forEach() visits, in its order. */
+function entryList<Value>(table: TopK<Value>): { key: string; row: Value; count: number; overestimate: number }[] {
+  const entries: { key: string; row: Value; count: number; overestimate: number }[] = [];
+  table.forEach((row, count, overestimate, key) => entries.push({ key, row, count, overestimate }));
+  return entries;
+}
+
+/** The entries as [key, count, overestimate], by key. */
 const entriesOf = (table: TopK<Row>): Entry[] =>
-  [...table.entries()]
+  entryList(table)
     .map(({ key, count, overestimate }): Entry => [key, count, overestimate])
     .sort(([a], [b]) => (a < b ? -1 : 1));
 
 /** Σ(count − overestimate) over the entries + otherCount: must equal totalCount. */
 const accountedFor = (table: TopK<Row>): number =>
-  [...table.entries()].reduce((sum, { count, overestimate }) => sum + count - overestimate, table.otherCount);
+  entryList(table).reduce((sum, { count, overestimate }) => sum + count - overestimate, table.otherCount);
 
 const CASES: {
   name: string;
@@ -108,21 +122,24 @@ for (const { name, capacity, touches, evictions, entries, otherCount, totalCount
   });
 }
 
-test('touch() makes a row once, returns it after, and the lookups agree with entries()', () => {
+test('touch() finds only keys in the table, insert() makes a row once, and the lookups agree with forEach()', () => {
   const table = new TopK<{ opens: number }>(2);
   let made = 0;
   const create = () => {
     made++;
     return { opens: 0 };
   };
-  const row = table.touch('/etc/passwd', create);
+  assert.equal(table.touch('/etc/passwd'), undefined);
+  assert.equal(table.totalCount, 0, 'a touch of a key not in the table counts nothing');
+  const row = table.insert('/etc/passwd', create);
   row.opens++;
-  assert.equal(table.touch('/etc/passwd', create, 4), row);
+  assert.equal(table.touch('/etc/passwd', 4), row);
+  assert.throws(() => table.insert('/etc/passwd', create), /already in the table/);
   assert.equal(made, 1);
   assert.equal(table.get('/etc/passwd'), row);
   assert.equal(table.countOf('/etc/passwd'), 5);
   assert.equal(table.overestimateOf('/etc/passwd'), 0);
-  assert.deepEqual([...table.entries()], [{ key: '/etc/passwd', row: { opens: 1 }, count: 5, overestimate: 0 }]);
+  assert.deepEqual(entryList(table), [{ key: '/etc/passwd', row: { opens: 1 }, count: 5, overestimate: 0 }]);
   assert.equal(table.get('/nowhere'), undefined);
   assert.equal(table.countOf('/nowhere'), undefined);
   assert.equal(table.overestimateOf('/nowhere'), undefined);
@@ -130,7 +147,7 @@ test('touch() makes a row once, returns it after, and the lookups agree with ent
 
 test('a flood of distinct keys leaves the table at capacity with everything accounted for', () => {
   const { table, evictions } = tableOf(10);
-  for (let i = 0; i < 1000; i++) table.touch(`/tmp/file-${i}`, () => ({ key: `/tmp/file-${i}` }));
+  for (let i = 0; i < 1000; i++) table.insert(`/tmp/file-${i}`, () => ({ key: `/tmp/file-${i}` }));
   assert.equal(table.size, 10);
   assert.equal(evictions.length, 990);
   // Round-robin through the slots: each now counts 100, of which only its own 1 is certain.
@@ -149,7 +166,7 @@ test('a heavy hitter that arrives late, among a stream of one-off keys, is kept'
   // It came in over a count of 50 and was never the smallest after: 50 + its own 200.
   assert.equal(table.countOf('hot'), 250);
   assert.equal(table.overestimateOf('hot'), 50);
-  const ranked = [...table.entries()].sort((a, b) => b.count - a.count);
+  const ranked = entryList(table).sort((a, b) => b.count - a.count);
   assert.equal(ranked[0]?.key, 'hot');
   assert.equal(accountedFor(table), 900);
 });
@@ -157,6 +174,7 @@ test('a heavy hitter that arrives late, among a stream of one-off keys, is kept'
 /** Space-Saving by linear scan, with the same tie-break: the reference the heap must match. */
 function referenceSpaceSaving(capacity: number, touches: readonly Touch[]) {
   const rows = new Map<string, { count: number; overestimate: number; lastTouch: number }>();
+  const evictions: Eviction[] = [];
   let other = 0;
   touches.forEach(([key, weight], lastTouch) => {
     const row = rows.get(key);
@@ -180,10 +198,11 @@ function referenceSpaceSaving(capacity: number, touches: readonly Touch[]) {
     }
     rows.delete(victimKey);
     other += victim.count - victim.overestimate;
+    evictions.push([victimKey, victim.count - victim.overestimate]);
     rows.set(key, { count: victim.count + weight, overestimate: victim.count, lastTouch });
   });
   const entries = [...rows].map(([key, { count, overestimate }]): Entry => [key, count, overestimate]);
-  return { entries: entries.sort(([a], [b]) => (a < b ? -1 : 1)), other };
+  return { entries: entries.sort(([a], [b]) => (a < b ? -1 : 1)), other, evictions };
 }
 
 test('over a long skewed sequence the heap evicts exactly as a linear scan would, and the sums hold', () => {
@@ -204,7 +223,7 @@ test('over a long skewed sequence the heap evicts exactly as a linear scan would
   assert.equal(table.otherCount, evictions.reduce((sum, [, guaranteed]) => sum + guaranteed, 0));
   assert.equal(table.totalCount, 50_000);
   assert.equal(accountedFor(table), 50_000);
-  for (const { key, count, overestimate } of table.entries()) {
+  for (const { key, count, overestimate } of entryList(table)) {
     const trueCount = trueCounts.get(key)!;
     assert.ok(count - overestimate <= trueCount && trueCount <= count, `${key}: ${trueCount} in its bounds`);
   }
@@ -214,10 +233,41 @@ test('over a long skewed sequence the heap evicts exactly as a linear scan would
   for (const key of heavy) assert.notEqual(table.get(key), undefined, `${key} kept`);
 });
 
+test('touches that only update a row, and evict later, choose the same victims as a linear scan', () => {
+  // Touches leave the heap behind (rows touched since they were placed sit where they were);
+  // each eviction must still take the true smallest, with the least recent first among equals.
+  // Few keys over few rows, so a run mixes long stretches of touches with evictions.
+  const touch = fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'), fc.integer({ min: 0, max: 3 }));
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 5 }), fc.array(touch, { maxLength: 200 }), (capacity, touches) => {
+      const { table, evictions } = tableOf(capacity);
+      touchAll(table, touches);
+      const expected = referenceSpaceSaving(capacity, touches);
+      assert.deepEqual(evictions, expected.evictions);
+      assert.deepEqual(entriesOf(table), expected.entries);
+      assert.equal(table.otherCount, expected.other);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('keys touched in turn, as many as the rows, are counted without an eviction; one more key evicts the oldest', () => {
+  const { table, evictions } = tableOf(2000);
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 2000; i++) touchAll(table, [[`/p/${i}`, 1]]);
+  }
+  assert.deepEqual(evictions, []);
+  assert.equal(table.countOf('/p/0'), 5);
+  touchAll(table, [['/new', 1]]);
+  assert.deepEqual(evictions, [['/p/0', 5]], 'all at 5: the least recently touched goes');
+  assert.equal(table.countOf('/new'), 6);
+  assert.equal(table.overestimateOf('/new'), 5);
+});
+
 test('a create() that throws leaves the table as it was', () => {
   const { table, evictions } = tableOf(1);
   touchAll(table, [['a', 2]]);
-  assert.throws(() => table.touch('b', () => { throw new Error('no row'); }), /no row/);
+  assert.throws(() => table.insert('b', () => { throw new Error('no row'); }), /no row/);
   assert.deepEqual(entriesOf(table), [['a', 2, 0]]);
   assert.deepEqual(evictions, []);
   assert.equal(table.totalCount, 2);
@@ -229,7 +279,8 @@ test('capacities that are not a whole number of rows, and weights below zero, ar
   }
   const table = new TopK<number>(4);
   for (const weight of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
-    assert.throws(() => table.touch('a', () => 0, weight), RangeError, `weight ${weight}`);
+    assert.throws(() => table.insert('a', () => 0, weight), RangeError, `weight ${weight}`);
+    assert.throws(() => table.touch('a', weight), RangeError, `weight ${weight}`);
   }
   assert.equal(table.size, 0);
   assert.equal(table.totalCount, 0);
