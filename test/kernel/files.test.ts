@@ -4,8 +4,6 @@ import { execFileSync } from 'node:child_process';
 import {
   constants,
   mkdirSync,
-  readdirSync,
-  readFileSync,
   realpathSync,
   rmSync,
   statSync,
@@ -18,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FileEvent } from '../../src/core/decode.ts';
 import type { KernelSession } from '../../src/core/native.ts';
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
-import { addonMissingReason, watchEvents } from './session.ts';
+import { addonMissingReason, ownPrograms, watchEvents } from './session.ts';
 import { temporaryDirectory, uniqueName, uniqueProgram, waitFor } from './workload.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -275,46 +273,19 @@ for (const openat of OPENAT_PROGRAMS) {
   });
 }
 
-/** This process's BPF programs, from its fdinfo: link fds carry link_id, program fds only prog_id. */
-function ownProgramIds(): Set<number> {
-  const ids = new Set<number>();
-  for (const fd of readdirSync('/proc/self/fdinfo')) {
-    let info: string;
-    try {
-      info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue; // closed since the listing
-    }
-    const program = /^prog_id:\s+(\d+)$/m.exec(info);
-    if (program && !/^link_id:/m.test(info)) ids.add(Number(program[1]));
-  }
-  return ids;
-}
-
-interface BpftoolProgram {
-  readonly id: number;
-  readonly name: string;
-}
 interface BpftoolLink {
   readonly id: number;
   readonly prog_id: number;
 }
 
-function bpftool<T>(...args: string[]): T {
-  return JSON.parse(execFileSync('bpftool', ['-j', ...args], { encoding: 'utf8' })) as T;
-}
-
-/** This session's clawtop_openat_* programs by id: other sessions on the host load their own. */
+/** This session's clawtop_openat_* programs by id. */
 function ownOpenatPrograms(): Map<number, string> {
-  const own = ownProgramIds();
-  const programs = bpftool<BpftoolProgram[]>('prog', 'show').filter(
-    (program) => program.name.startsWith('clawtop_openat_') && own.has(program.id),
-  );
-  return new Map(programs.map((program) => [program.id, program.name]));
+  return new Map(ownPrograms('clawtop_openat_').map((program) => [program.id, program.name]));
 }
 
 function linksOf(programIds: Set<number>): BpftoolLink[] {
-  return bpftool<BpftoolLink[]>('link', 'show').filter((link) => programIds.has(link.prog_id));
+  const links = JSON.parse(execFileSync('bpftool', ['-j', 'link', 'show'], { encoding: 'utf8' })) as BpftoolLink[];
+  return links.filter((link) => programIds.has(link.prog_id));
 }
 
 test('setMonitor(files) off removes the links and the events; on brings both back, same session', async (t) => {

@@ -48,10 +48,10 @@ export function watchEvents<Kept extends ClawtopEvent>(
 }
 
 /**
- * The names of this process's loaded BPF programs that start with `prefix`, from its fdinfo
- * (program fds carry prog_id and no link_id): other sessions on the host load their own.
+ * This process's loaded BPF programs whose names start with `prefix`, by name, from its
+ * fdinfo (program fds carry prog_id and no link_id): other sessions on the host load their own.
  */
-export function ownProgramNames(prefix: string): string[] {
+export function ownPrograms(prefix: string): { id: number; name: string }[] {
   const own = new Set<number>();
   for (const fd of readdirSync('/proc/self/fdinfo')) {
     let info: string;
@@ -69,6 +69,10 @@ export function ownProgramNames(prefix: string): string[] {
   }[];
   return programs
     .filter((program) => own.has(program.id) && program.name.startsWith(prefix))
-    .map((program) => program.name)
-    .sort();
+    .map(({ id, name }) => ({ id, name }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function ownProgramNames(prefix: string): string[] {
+  return ownPrograms(prefix).map((program) => program.name);
 }
