@@ -16,6 +16,6 @@ int clawtop_bench(void *ctx)
 	if (!header)
 		return 0;
 	fill_header(header, BENCH_RECORD_KIND, sizeof(*header), bpf_get_current_task_btf());
-	submit_record(header, sizeof(*header));
+	submit_record(header);
 	return 0;
 }

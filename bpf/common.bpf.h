@@ -121,20 +121,46 @@ static __always_inline void *reserve_record(__u32 counter_slot, __u64 size)
 	return record;
 }
 
-/*
- * Wakes the reader once per watermark's worth of queued data, on the record that
- * crosses a multiple of it: a wakeup costs microseconds here, and one per record while
- * the reader lags would slow every traced process. The reader's poll timeout picks up
- * whatever stays below the mark.
- */
-static __always_inline void submit_record(void *record, __u64 size)
-{
-	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 before = queued - (size + BPF_RINGBUF_HDR_SZ);
-	bool crossed = queued >= size + BPF_RINGBUF_HDR_SZ &&
-		       queued / wakeup_watermark_bytes != before / wakeup_watermark_bytes;
+/* How often a CPU checks the ring's fill: every this many of its records (a power of 2). */
+#define RING_CHECK_EVERY 8
 
-	bpf_ringbuf_submit(record, crossed ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+/* Per CPU: its records so far, and whether its last check found the ring past the mark. */
+struct ring_check {
+	__u64 records;
+	__u64 was_past_watermark;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ring_check);
+} ring_checks SEC(".maps");
+
+/*
+ * Wakes the reader when the queued data passes the watermark: a wakeup costs
+ * microseconds here, and one per record while the reader lags would slow every traced
+ * process. The reader's poll timeout picks up whatever stays below the mark, and a
+ * reader that is busy when woken finds the ring readable at its next poll. The fill
+ * (bpf_ringbuf_query, a helper call: ~30 ns a record where every return goes through a
+ * mitigation thunk) is read on every RING_CHECK_EVERY-th record of a CPU, which wakes
+ * on the first check that finds it past the mark after one that did not.
+ */
+static __always_inline void submit_record(void *record)
+{
+	struct ring_check *check;
+	bool past_watermark;
+	__u32 zero = 0;
+
+	check = bpf_map_lookup_elem(&ring_checks, &zero);
+	if (!check || (++check->records & (RING_CHECK_EVERY - 1))) {
+		bpf_ringbuf_submit(record, BPF_RB_NO_WAKEUP);
+		return;
+	}
+	past_watermark = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_watermark_bytes;
+	bpf_ringbuf_submit(record, past_watermark && !check->was_past_watermark ? BPF_RB_FORCE_WAKEUP
+									: BPF_RB_NO_WAKEUP);
+	check->was_past_watermark = past_watermark;
 }
 
 /* task is the current task's BTF pointer, as for task_filtered_out(). */

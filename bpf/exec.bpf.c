@@ -35,7 +35,7 @@ int BPF_PROG(clawtop_exec, struct task_struct *task, pid_t old_pid, struct linux
 		args_size = 0;
 	event->args_size = args_size;
 
-	submit_record(event, sizeof(*event));
+	submit_record(event);
 	return 0;
 }
 
@@ -56,6 +56,6 @@ int BPF_PROG(clawtop_exit, struct task_struct *task)
 	event->exit_code = (exit_code >> 8) & 0xff;
 	event->exit_signal = exit_code & 0x7f;
 	event->runtime_ns = bpf_ktime_get_ns() - BPF_CORE_READ(task, start_time);
-	submit_record(event, sizeof(*event));
+	submit_record(event);
 	return 0;
 }

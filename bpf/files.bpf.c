@@ -297,7 +297,7 @@ int BPF_PROG(clawtop_file_open, struct file *file)
 		event->path[0] = '\0';
 		event->header.flags |= FILE_FLAG_PATH_TRUNCATED;
 	}
-	submit_record(event, sizeof(*event));
+	submit_record(event);
 	/* Observe, never deny. */
 	return 0;
 }
@@ -418,7 +418,7 @@ static __always_inline int files_openat_exit(struct trace_event_raw_sys_exit *ct
 		files_clear_inode(event);
 		files_path_as_given(event, task, &arguments, reads);
 	}
-	submit_record(event, sizeof(*event));
+	submit_record(event);
 	return 0;
 }
 

@@ -175,7 +175,7 @@ static __always_inline void net_emit(const struct net_identity *identity, __u16 
 	__builtin_memcpy(event->source_address, ends->local_address, sizeof(event->source_address));
 	__builtin_memcpy(event->destination_address, ends->remote_address,
 			 sizeof(event->destination_address));
-	submit_record(event, sizeof(*event));
+	submit_record(event);
 }
 
 /* A connect of the current task that has no outcome to wait for. */

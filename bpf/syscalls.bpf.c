@@ -92,7 +92,7 @@ static __always_inline int syscall_exit(struct trace_event_raw_sys_exit *ctx, in
 	else if (bpf_probe_read_user_str(event->path, sizeof(event->path),
 					 (const char *)pending->args[path_arg & (SYSCALL_ARG_COUNT - 1)]) < 0)
 		event->path[0] = '\0';
-	submit_record(event, sizeof(*event));
+	submit_record(event);
 done:
 	pending->nr = SYSCALL_NONE;
 	return 0;
