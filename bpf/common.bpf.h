@@ -163,6 +163,21 @@ static __always_inline void submit_record(void *record)
 	check->was_past_watermark = past_watermark;
 }
 
+/*
+ * A task's ids and comm into any record with these fields (a header, a remembered
+ * connector), from its BTF pointer, as for task_filtered_out(). Always NUL-terminated
+ * within its 16 bytes: the kernel sets comm with strscpy_pad.
+ */
+#define fill_task_identity(target, task)                                            \
+	do {                                                                        \
+		(target)->tgid = (task)->tgid;                                      \
+		(target)->tid = (task)->pid;                                        \
+		(target)->ppid = (task)->real_parent->tgid;                         \
+		(target)->uid = task_uid(task);                                     \
+		(target)->cgroup_id = task_cgroup_id(task);                         \
+		__builtin_memcpy((target)->comm, (task)->comm, sizeof((target)->comm)); \
+	} while (0)
+
 /* task is the current task's BTF pointer, as for task_filtered_out(). */
 static __always_inline void fill_header(struct event_header *header, __u16 kind,
 					__u32 size, struct task_struct *task)
@@ -172,13 +187,7 @@ static __always_inline void fill_header(struct event_header *header, __u16 kind,
 	header->flags = 0;
 	header->size = size;
 	header->timestamp_ns = bpf_ktime_get_ns();
-	header->tgid = task->tgid;
-	header->tid = task->pid;
-	header->ppid = task->real_parent->tgid;
-	header->uid = task_uid(task);
-	header->cgroup_id = task_cgroup_id(task);
-	/* Always NUL-terminated within its 16 bytes: the kernel sets it with strscpy_pad. */
-	__builtin_memcpy(header->comm, task->comm, sizeof(header->comm));
+	fill_task_identity(header, task);
 }
 
 #endif /* CLAWTOP_COMMON_BPF_H */

@@ -110,13 +110,7 @@ static __always_inline void net_current_identity(struct net_identity *identity)
 /* The same from the current task's BTF pointer: plain loads instead of six helper calls. */
 static __always_inline void net_task_identity(struct task_struct *task, struct net_identity *identity)
 {
-	identity->tgid = task->tgid;
-	identity->tid = task->pid;
-	identity->ppid = task->real_parent->tgid;
-	identity->uid = task_uid(task);
-	identity->cgroup_id = task_cgroup_id(task);
-	/* Always NUL-terminated within its 16 bytes: the kernel sets it with strscpy_pad. */
-	__builtin_memcpy(identity->comm, task->comm, sizeof(identity->comm));
+	fill_task_identity(identity, task);
 }
 
 static __always_inline __u8 net_protocol(__u16 ip_protocol)
