@@ -200,6 +200,10 @@ struct kind_counters {
 #define FILTER_CGROUP 0x04
 #define FILTER_PORT 0x08
 
+/* Bits of runtime_settings.shared_hook_users: the monitors a program two of them share serves. */
+#define SHARED_HOOK_FILES 0x01
+#define SHARED_HOOK_SYSCALLS 0x02
+
 /*
  * The single entry of the runtime_settings map, written by user space at any time.
  * A filter applies only when its FILTER_* bit is set in active_filters; the port
@@ -213,7 +217,7 @@ struct runtime_settings {
 	__u64 filter_cgroup_id;
 	__u16 filter_port;
 	__u16 active_filters;	/* FILTER_* bits */
-	__u32 _pad;
+	__u32 shared_hook_users;	/* SHARED_HOOK_* bits, set by the loader as monitors attach */
 };
 
 /* Per cgroup v2 id, per CPU, in the cgroup_traffic map: counted in the kernel, read on a timer. */

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* files monitor: lsm/file_open where it loads, else openat's exit tracepoint with the path resolved from the returned fd. */
+/*
+ * files monitor: lsm/file_open where it loads, else openat's exit tracepoint with the path
+ * resolved from the returned fd; that program is in syscalls.bpf.c, which shares the hook.
+ */
 
 /* include/uapi/asm-generic/fcntl.h (vmlinux.h has no macros); prefixed: one object holds every monitor. */
 #define FILES_O_ACCMODE 00000003
@@ -420,17 +423,4 @@ static __always_inline int files_openat_exit(struct trace_event_raw_sys_exit *ct
 	}
 	submit_record(event);
 	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat")
-int clawtop_openat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return files_openat_exit(ctx, FILES_DIRECT_LOADS);
-}
-
-/* The same, for kernels before 6.2 (no bpf_rdonly_cast). */
-SEC("tracepoint/syscalls/sys_exit_openat")
-int clawtop_openat_exit_probe_reads(struct trace_event_raw_sys_exit *ctx)
-{
-	return files_openat_exit(ctx, FILES_PROBE_READS);
 }

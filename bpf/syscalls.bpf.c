@@ -131,8 +131,35 @@ int clawtop_sys_openat_enter(struct trace_event_raw_sys_enter *ctx)
 	return syscall_enter(ctx, 4);
 }
 
-SEC("tracepoint/syscalls/sys_exit_openat")
-int clawtop_sys_openat_exit(struct trace_event_raw_sys_exit *ctx)
+/*
+ * sys_exit_openat serves two monitors, the files fallback and this one, with one program:
+ * the kernel frees a syscall tracepoint's program array after an RCU Tasks Trace grace
+ * period when a second program attaches there, and every task running during that grace
+ * period then takes rcu_read_unlock_trace_special() in each traced syscall for as long as
+ * syscall tracepoints stay attached (6.18: a getppid loop ran at 0.65 of bare instead of
+ * 0.72). The loader says which monitors the program serves in runtime_settings.
+ */
+static __always_inline int openat_exit(struct trace_event_raw_sys_exit *ctx, enum files_reads reads)
 {
-	return syscall_exit(ctx, 1, false);
+	struct runtime_settings *settings = current_settings();
+	__u32 users = settings ? settings->shared_hook_users : 0;
+
+	if (users & SHARED_HOOK_FILES)
+		files_openat_exit(ctx, reads);
+	if (users & SHARED_HOOK_SYSCALLS)
+		syscall_exit(ctx, 1, false);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int clawtop_openat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return openat_exit(ctx, FILES_DIRECT_LOADS);
+}
+
+/* The same, for kernels before 6.2 (no bpf_rdonly_cast). */
+SEC("tracepoint/syscalls/sys_exit_openat")
+int clawtop_openat_exit_probe_reads(struct trace_event_raw_sys_exit *ctx)
+{
+	return openat_exit(ctx, FILES_PROBE_READS);
 }

@@ -100,7 +100,6 @@ Napi::Value BpfSession::Open(const Napi::CallbackInfo &info) {
     throw Napi::Error::New(env, load_failure_);
   }
 
-  const uint32_t zero = 0;
   runtime_settings settings = {};
   settings.self_tgid = self_tgid;
   // Filters are in place before any monitor attaches: no event they reject is ever emitted.
@@ -113,8 +112,7 @@ Napi::Value BpfSession::Open(const Napi::CallbackInfo &info) {
                    filter.Get("value").As<Napi::Number>().DoubleValue());
     }
   }
-  int error = bpf_map__update_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
-                               sizeof(settings), BPF_ANY);
+  int error = WriteSettings(settings);
   if (error != 0) {
     CloseAll();
     throw Napi::Error::New(env, FailureMessage("write runtime settings", error));
@@ -295,7 +293,7 @@ BpfSession::MonitorState *BpfSession::FindMonitor(const std::string &name) {
 }
 
 bool BpfSession::Attach(MonitorState &monitor) {
-  if (!monitor.links.empty()) return true;
+  if (!monitor.attached_programs.empty()) return true;
   monitor.attach_error.clear();
   if (monitor.choice == nullptr) {
     monitor.attach_error = !monitor.load_error.empty()
@@ -303,7 +301,19 @@ bool BpfSession::Attach(MonitorState &monitor) {
                                : "no hook for " + monitor.hooks->monitor + " loads on this kernel";
     return false;
   }
+  // Before its programs attach, so that a shared one serves this monitor from its first event.
+  int error = SetSharedHookUser(monitor, true);
+  if (error != 0) {
+    monitor.attach_error = FailureMessage("write runtime settings", error);
+    return false;
+  }
   for (const std::string &name : monitor.choice->programs) {
+    auto shared = links_.find(name);
+    if (shared != links_.end()) {
+      shared->second.users++;
+      monitor.attached_programs.push_back(name);
+      continue;
+    }
     bpf_program *program = bpf_object__find_program_by_name(skeleton_->obj, name.c_str());
     if (program == nullptr) {
       monitor.attach_error = FailureMessage("attach " + name, ENOENT);
@@ -313,7 +323,8 @@ bool BpfSession::Attach(MonitorState &monitor) {
       bpf_link *link = IsCgroupProgram(program) ? bpf_program__attach_cgroup(program, cgroup_root_fd_)
                                                 : bpf_program__attach(program);
       if (link != nullptr) {
-        monitor.links.push_back(link);
+        links_[name] = {link, 1};
+        monitor.attached_programs.push_back(name);
         continue;
       }
       monitor.attach_error = FailureMessage("attach " + name, errno);
@@ -325,8 +336,37 @@ bool BpfSession::Attach(MonitorState &monitor) {
 }
 
 void BpfSession::Detach(MonitorState &monitor) {
-  for (bpf_link *link : monitor.links) bpf_link__destroy(link);
-  monitor.links.clear();
+  // An array map's only entry: the write does not fail once the object is loaded.
+  if (skeleton_ != nullptr) SetSharedHookUser(monitor, false);
+  for (const std::string &name : monitor.attached_programs) {
+    auto shared = links_.find(name);
+    if (--shared->second.users > 0) continue;
+    bpf_link__destroy(shared->second.link);
+    links_.erase(shared);
+  }
+  monitor.attached_programs.clear();
+}
+
+int BpfSession::ReadSettings(runtime_settings &settings) {
+  const uint32_t zero = 0;
+  return bpf_map__lookup_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings, sizeof(settings), 0);
+}
+
+int BpfSession::WriteSettings(const runtime_settings &settings) {
+  const uint32_t zero = 0;
+  return bpf_map__update_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings, sizeof(settings),
+                              BPF_ANY);
+}
+
+// Which monitors a shared program serves: runtime_settings.shared_hook_users.
+int BpfSession::SetSharedHookUser(const MonitorState &monitor, bool on) {
+  const uint32_t bit = monitor.choice != nullptr ? monitor.choice->shared_hook_bit : 0;
+  if (bit == 0) return 0;
+  runtime_settings settings = {};
+  int error = ReadSettings(settings);
+  if (error != 0) return error;
+  settings.shared_hook_users = on ? settings.shared_hook_users | bit : settings.shared_hook_users & ~bit;
+  return WriteSettings(settings);
 }
 
 // setMonitor(name, on): attach or detach a monitor's programs; an unwatched monitor costs nothing.
@@ -355,16 +395,13 @@ Napi::Value BpfSession::SetSetting(const Napi::CallbackInfo &info) {
   const std::string name = info[0].As<Napi::String>().Utf8Value();
   const bool off = info[1].IsNull();
   const double value = off ? 0 : info[1].As<Napi::Number>().DoubleValue();
-  const uint32_t zero = 0;
   runtime_settings settings = {};
-  int error = bpf_map__lookup_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
-                                   sizeof(settings), 0);
+  int error = ReadSettings(settings);
   if (error != 0) throw Napi::Error::New(env, FailureMessage("read runtime settings", error));
   if (!ApplySetting(settings, name, off, value)) {
     throw Napi::Error::New(env, "failed to write runtime setting " + name + ": no such setting");
   }
-  error = bpf_map__update_elem(skeleton_->maps.runtime_settings, &zero, sizeof(zero), &settings,
-                               sizeof(settings), BPF_ANY);
+  error = WriteSettings(settings);
   if (error != 0) throw Napi::Error::New(env, FailureMessage("write runtime settings", error));
   return env.Undefined();
 }
@@ -519,7 +556,7 @@ Napi::Object BpfSession::HookReport(Napi::Env env) {
     entry.Set("mode", monitor.choice == nullptr                        ? "unavailable"
                       : monitor.choice == &monitor.hooks->choices.front() ? "preferred"
                                                                           : "fallback");
-    entry.Set("attached", !monitor.links.empty());
+    entry.Set("attached", !monitor.attached_programs.empty());
     const std::string &reason = !monitor.attach_error.empty()                           ? monitor.attach_error
                                 : monitor.choice == nullptr && !monitor.load_error.empty() ? monitor.load_error
                                                                                            : monitor.fallback_reason;

@@ -14,6 +14,7 @@
 struct bpf_link;
 struct bpf_program;
 struct clawtop_bpf;
+struct runtime_settings;
 
 namespace clawtop {
 
@@ -31,7 +32,7 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
     const MonitorHooks *hooks;
     const HookChoice *choice;  // null when no way to serve it loads here
     std::string fallback_reason;
-    std::vector<bpf_link *> links;
+    std::vector<std::string> attached_programs;  // names, each a key of links_
     std::string attach_error;
     std::string load_error;  // why a hook of this monitor did not load, when one did not
   };
@@ -50,13 +51,22 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   bool OpenAndLoad(Napi::Env env);
   bool Attach(MonitorState &monitor);
   void Detach(MonitorState &monitor);
+  int ReadSettings(runtime_settings &settings);
+  int WriteSettings(const runtime_settings &settings);
+  int SetSharedHookUser(const MonitorState &monitor, bool on);
   MonitorState *FindMonitor(const std::string &name);
   Napi::Object HookReport(Napi::Env env);
   void ForwardLibbpfLog(Napi::Env env);
   void CloseAll();
 
+  struct Link {
+    bpf_link *link;
+    int users;  // monitors attached through it: a program two monitors share is attached once
+  };
+
   clawtop_bpf *skeleton_ = nullptr;
   std::vector<MonitorState> monitors_;
+  std::map<std::string, Link> links_;  // by program name
   std::vector<std::pair<OptionalFeature, FeatureProbe>> features_;
   std::unique_ptr<RingDrainer> drainer_;
   Napi::FunctionReference log_callback_;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 
+#include "clawtop.h"
 #include "errors.h"
 
 namespace clawtop {
@@ -89,11 +90,13 @@ const std::vector<MonitorHooks> &MonitorTable() {
          {"clawtop_exec", "clawtop_exit"}}}},
       {"files",
        {{"lsm/file_open", OptionalFeature::kLsm, {"clawtop_file_open"}},
-        // Every syscall on the host takes the slow path while this is attached.
-        {"tracepoint/syscalls/sys_exit_openat", OptionalFeature::kNone, {"clawtop_openat_exit"}},
+        // Every syscall on the host takes the slow path while this is attached. The program
+        // serves the syscalls monitor too: see openat_exit() in bpf/syscalls.bpf.c.
+        {"tracepoint/syscalls/sys_exit_openat", OptionalFeature::kNone, {"clawtop_openat_exit"}, SHARED_HOOK_FILES},
         // The same hook for kernels before 6.2, where the program above (bpf_rdonly_cast)
         // cannot load: a probe-read helper call per field, half as costly again per open.
-        {"tracepoint/syscalls/sys_exit_openat", OptionalFeature::kNone, {"clawtop_openat_exit_probe_reads"}}}},
+        {"tracepoint/syscalls/sys_exit_openat", OptionalFeature::kNone, {"clawtop_openat_exit_probe_reads"},
+         SHARED_HOOK_FILES}}},
       {"net",
        {{"lsm/socket_connect + tp_btf/inet_sock_set_state", OptionalFeature::kLsm,
          {"clawtop_socket_connect", "clawtop_tcp_state"}},
@@ -109,7 +112,14 @@ const std::vector<MonitorHooks> &MonitorTable() {
        {{"tracepoint/syscalls/sys_{enter,exit}_{execve,openat} + tp_btf/sched_process_exec",
          OptionalFeature::kNone,
          {"clawtop_sys_execve_enter", "clawtop_sys_execve_running", "clawtop_sys_execve_exit",
-          "clawtop_sys_openat_enter", "clawtop_sys_openat_exit"}}}},
+          "clawtop_sys_openat_enter", "clawtop_openat_exit"},
+         SHARED_HOOK_SYSCALLS},
+        // The same hooks for kernels before 6.2, with the files fallback's program twin there.
+        {"tracepoint/syscalls/sys_{enter,exit}_{execve,openat} + tp_btf/sched_process_exec",
+         OptionalFeature::kNone,
+         {"clawtop_sys_execve_enter", "clawtop_sys_execve_running", "clawtop_sys_execve_exit",
+          "clawtop_sys_openat_enter", "clawtop_openat_exit_probe_reads"},
+         SHARED_HOOK_SYSCALLS}}},
       // Not a user-facing monitor: the getppid probe of bench/pipeline.
       {"bench", {{"tracepoint/syscalls/sys_enter_getppid", OptionalFeature::kNone, {"clawtop_bench"}}}},
   };

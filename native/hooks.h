@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct HookChoice {
   std::string hook;  // what the report shows, e.g. "tp_btf/sched_process_exec"
   OptionalFeature needs;
   std::vector<std::string> programs;  // names in clawtop.bpf.c
+  // The monitor's SHARED_HOOK_* bit (bpf/clawtop.h) when one of these programs serves another
+  // monitor too; 0 when none does.
+  uint32_t shared_hook_bit = 0;
 };
 
 // A monitor's ways to be served, best first; the first whose feature loads is used.

@@ -139,6 +139,10 @@ export const FILTER_UID = 0x02;
 export const FILTER_CGROUP = 0x04;
 export const FILTER_PORT = 0x08;
 
+/** runtime_settings.shared_hook_users bits, set by the addon: which monitors a shared program serves. */
+export const SHARED_HOOK_FILES = 0x01;
+export const SHARED_HOOK_SYSCALLS = 0x02;
+
 /** Fixed-width integer types of the contract (__u8 ... __s64). */
 export type IntegerType = 'u8' | 'u16' | 'u32' | 's32' | 'u64' | 's64';
 
@@ -290,7 +294,7 @@ export const STRUCT_LAYOUTS = {
       { name: 'filter_cgroup_id', offset: 16, type: 'u64' },
       { name: 'filter_port', offset: 24, type: 'u16' },
       { name: 'active_filters', offset: 26, type: 'u16' },
-      { name: '_pad', offset: 28, type: 'u32' },
+      { name: 'shared_hook_users', offset: 28, type: 'u32' },
     ],
   },
   cgroup_traffic: {

@@ -2,11 +2,11 @@
 // in child processes and must see each one, enter and exit merged.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 
-import type { SyscallEvent } from '../../src/core/decode.ts';
+import type { FileEvent, SyscallEvent } from '../../src/core/decode.ts';
 import type { KernelSession } from '../../src/core/native.ts';
 import { syscallName } from '../../src/core/syscalls.ts';
 import { kernelPrerequisiteMissing, missingFileReason, notRootReason } from './gate.ts';
@@ -183,4 +183,58 @@ test('switched off, the monitor reports nothing; on again, it reports, same sess
     [],
     'an execve made while the monitor was off was reported',
   );
+});
+
+/** How many of this process's perf events run a program on a tracepoint (`bpftool perf list`). */
+function ownProgramsOnTracepoint(tracepoint: string): number {
+  const events = JSON.parse(execFileSync('bpftool', ['-j', 'perf', 'list'], { encoding: 'utf8' })) as {
+    pid: number;
+    tracepoint?: string;
+  }[];
+  return events.filter((event) => event.pid === process.pid && event.tracepoint === tracepoint).length;
+}
+
+test('with the files monitor, one program serves both at openat exits, and each switches off alone', async (t) => {
+  if (prerequisiteMissing(t)) return;
+  const directory = realpathSync(temporaryDirectory(t));
+  const shell = uniqueProgram(directory, '/bin/sh');
+  const [both, syscallsOnly, filesOnly] = ['both', 'syscalls', 'files'].map((label) => {
+    const file = join(directory, `${label}-${uniqueName()}.txt`);
+    writeFileSync(file, '');
+    return file;
+  }) as [string, string, string];
+  const wanted = new Set([both, syscallsOnly, filesOnly]);
+  const { session, seen } = watchEvents(
+    t,
+    ['files', 'syscalls'],
+    (event): event is FileEvent | SyscallEvent =>
+      (event.kind === 'file' || event.kind === 'syscall') && wanted.has(event.path),
+  );
+  const open = (file: string) => assert.equal(spawnSync(shell.path, ['-c', `exec 7< ${file}`]).status, 0);
+  const kindsOf = (file: string) =>
+    seen
+      .filter((event) => event.path === file)
+      .map((event) => event.kind)
+      .sort();
+
+  // A second program there would cost every task that ran during the grace period the
+  // kernel then waits for (openat_exit() in bpf/syscalls.bpf.c).
+  assert.equal(ownProgramsOnTracepoint('sys_exit_openat'), 1);
+  open(both);
+  assert.ok(await waitFor(() => kindsOf(both).length >= 2, 5000), `events of ${both}: ${kindsOf(both)}`);
+
+  session.setMonitor('files', false);
+  assert.equal(ownProgramsOnTracepoint('sys_exit_openat'), 1, 'the syscalls monitor still needs it');
+  open(syscallsOnly);
+  session.setMonitor('files', true);
+  session.setMonitor('syscalls', false);
+  open(filesOnly);
+  // One ring, filled in order: once the last open is here, the earlier ones would be too.
+  assert.ok(await waitFor(() => kindsOf(filesOnly).length > 0, 5000), `no FILE event for ${filesOnly}`);
+  session.setMonitor('files', false);
+  assert.equal(ownProgramsOnTracepoint('sys_exit_openat'), 0);
+
+  assert.deepEqual(kindsOf(both), ['file', 'syscall']);
+  assert.deepEqual(kindsOf(syscallsOnly), ['syscall']);
+  assert.deepEqual(kindsOf(filesOnly), ['file']);
 });
