@@ -180,14 +180,28 @@ const BPFTRACE_PROGRAMS: Record<WorkloadName, string> = {
   connect: 'tracepoint:sock:inet_sock_set_state { @[comm] = count(); }',
 };
 
-const BPFTRACE: Tool = {
-  name: 'bpftrace',
-  workloads: ALL_WORKLOADS,
-  command: (workloadName) => {
-    const file = findExecutable('bpftrace');
-    return file === undefined ? { missing: INSTALL_BPFTRACE } : { file, args: ['-e', BPFTRACE_PROGRAMS[workloadName]] };
-  },
-};
+function bpftrace(name: string, workloads: readonly WorkloadName[], program: (workloadName: WorkloadName) => string): Tool {
+  return {
+    name,
+    workloads,
+    command: (workloadName) => {
+      const file = findExecutable('bpftrace');
+      return file === undefined ? { missing: INSTALL_BPFTRACE } : { file, args: ['-e', program(workloadName)] };
+    },
+  };
+}
+
+const BPFTRACE = bpftrace('bpftrace', ALL_WORKLOADS, (workloadName) => BPFTRACE_PROGRAMS[workloadName]);
+
+/**
+ * A reference, not a target: the hook the files fallback needs (the fd an open returns),
+ * where the kernel's own exit tracepoint work costs more than at the enter.
+ */
+const BPFTRACE_AT_OPENAT_EXIT = bpftrace(
+  'bpftrace at sys_exit_openat',
+  ['getppid', 'open/close'],
+  () => 'tracepoint:syscalls:sys_exit_openat { @[comm] = count(); }',
+);
 
 const CLAWTOP_DEFAULT = clawtop('clawtop (default)', undefined);
 
@@ -202,6 +216,7 @@ const TOOLS: readonly Tool[] = [
   // inet_sock_set_state tracepoint clawtop also uses, runs where those do not.
   libbpfTool('tcplife', 'connect'),
   BPFTRACE,
+  BPFTRACE_AT_OPENAT_EXIT,
 ];
 
 function describeTool(tool: Tool, workloadName: WorkloadName): string {
@@ -702,7 +717,9 @@ ${describeCommands()}
 bpftrace counts in a kernel map the events of clawtop's hook, or the nearest tracepoint
 (kprobes are not configured on the development VM); on getppid it shows what any syscall
 tracepoint costs unrelated syscalls, which clawtop's files monitor pays where it falls back
-to the openat tracepoints (no BPF LSM). tcpconnect needs a kprobe or fentry on
+to the openat tracepoints (no BPF LSM). The files fallback needs the exit of openat (the fd
+it returned), and the row "bpftrace at sys_exit_openat" shows what that hook alone costs:
+on 6.18 more than the enter, in the kernel's perf_syscall_exit. tcpconnect needs a kprobe or fentry on
 tcp_v4_connect; tcplife watches connections with the inet_sock_set_state tracepoint, as
 clawtop does, and stands in for it where tcpconnect cannot attach.
 
