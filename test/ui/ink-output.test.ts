@@ -75,3 +75,29 @@ test("Ink's patched output draws styled lines as ansi-tokenize's serializer does
     { numRuns: 2000 },
   );
 });
+
+/** What Ink 6.8 drew for lines written anywhere, the later over the earlier: a row of cells per line. */
+function unpatchedFrame(writes: readonly { readonly x: number; readonly y: number; readonly text: string }[], width: number, height: number): string {
+  const blank: StyledChar = { type: 'char', value: ' ', fullWidth: false, styles: [] };
+  const rows = Array.from({ length: height }, () => Array.from({ length: width }, () => blank));
+  for (const { x, y, text } of writes) {
+    styledCharsFromTokens(tokenize(text)).forEach((char, index) => (rows[y]![x + index] = char));
+  }
+  return rows.map((row) => styledCharsToString(row).trimEnd()).join('\n');
+}
+
+test("Ink's patched output draws lines written over each other as Ink did", () => {
+  const write = fc.record({ x: fc.nat(8), y: fc.nat(2), text: line.filter((text) => text.length > 0) });
+  fc.assert(
+    fc.property(fc.array(write, { minLength: 1, maxLength: 6 }), (writes) => {
+      const width = 40;
+      const expected = unpatchedFrame(writes, width, 3);
+      for (let frame = 0; frame < 2; frame++) {
+        const output = new Output({ width, height: 3 });
+        for (const { x, y, text } of writes) output.write(x, y, text, { transformers: [] });
+        assert.equal(output.get().output, expected);
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
