@@ -7,6 +7,7 @@ import { test } from 'node:test';
 
 import { styledCharsFromTokens, styledCharsToString, tokenize, type StyledChar } from '@alcalzone/ansi-tokenize';
 import fc from 'fast-check';
+import widestLine from 'widest-line';
 
 interface OutputInstance {
   write(x: number, y: number, text: string, options: { readonly transformers: readonly unknown[] }): void;
@@ -16,6 +17,9 @@ type OutputClass = new (size: { readonly width: number; readonly height: number 
 
 const inkBuild = new URL('.', import.meta.resolve('ink'));
 const { default: Output } = (await import(new URL('output.js', inkBuild).href)) as { default: OutputClass };
+const { default: measureText } = (await import(new URL('measure-text.js', inkBuild).href)) as {
+  default: (text: string) => { readonly width: number };
+};
 
 /** SGR codes Ink's styles produce, each with the code that ends it. */
 const STYLES: readonly (readonly [string, string])[] = [
@@ -28,8 +32,11 @@ const STYLES: readonly (readonly [string, string])[] = [
   ['\u001B[44m', '\u001B[49m'],
 ];
 
-/** Characters one column wide: printable ASCII takes the patch's short path, the rest the tokenizer's. */
-const character = fc.constantFrom('a', 'Z', '0', ' ', '.', '~', '·', 'é', '…', '│');
+/**
+ * Characters one column wide: printable ASCII and narrow ones ('·', 'é', '…', '│', '▼') take
+ * the patch's short paths; a combining accent, joined to the character before it, the tokenizer's.
+ */
+const character = fc.constantFrom('a', 'Z', '0', ' ', '.', '~', '·', 'é', '…', '│', '▼', '\u0301');
 
 interface Piece {
   readonly text: string;
@@ -98,6 +105,13 @@ test("Ink's patched output draws lines written over each other as Ink did", () =
         assert.equal(output.get().output, expected);
       }
     }),
+    { numRuns: 2000 },
+  );
+});
+
+test("Ink's patched measure counts a line's columns as string-width does", () => {
+  fc.assert(
+    fc.property(line, (text) => assert.equal(measureText(text).width, widestLine(text))),
     { numRuns: 2000 },
   );
 });
