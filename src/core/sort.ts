@@ -12,14 +12,26 @@ function compareValues(left: unknown, right: unknown): number {
 
 /** A sorted copy; rows without the column (null or undefined) go last either way. */
 export function sortRows<Row extends object>(rows: readonly Row[], order: SortOrder): Row[] {
-  const direction = order.descending ? -1 : 1;
-  return rows
-    .map((row, index) => ({ row, index, value: (row as Record<string, unknown>)[order.column] }))
-    .sort((left, right) => {
-      const leftMissing = left.value === null || left.value === undefined;
-      const rightMissing = right.value === null || right.value === undefined;
-      if (leftMissing || rightMissing) return Number(leftMissing) - Number(rightMissing) || left.index - right.index;
-      return direction * compareValues(left.value, right.value) || left.index - right.index;
-    })
-    .map(({ row }) => row);
+  return sortRowsBy(rows, (row) => (row as Record<string, unknown>)[order.column], order.descending);
+}
+
+/**
+ * A sorted copy by each row's value; rows whose value is null or undefined go last either
+ * way, and equal values keep their order. The screen sorts its pane's rows at every
+ * publication, so this sorts their indices against an array of the values, with no object
+ * per row.
+ */
+export function sortRowsBy<Row>(rows: readonly Row[], valueOf: (row: Row) => unknown, descending: boolean): Row[] {
+  const direction = descending ? -1 : 1;
+  const values = rows.map(valueOf);
+  const indices = rows.map((_, index) => index);
+  indices.sort((left, right) => {
+    const leftValue = values[left];
+    const rightValue = values[right];
+    const leftMissing = leftValue === null || leftValue === undefined;
+    const rightMissing = rightValue === null || rightValue === undefined;
+    if (leftMissing || rightMissing) return Number(leftMissing) - Number(rightMissing) || left - right;
+    return direction * compareValues(leftValue, rightValue) || left - right;
+  });
+  return indices.map((index) => rows[index]!);
 }

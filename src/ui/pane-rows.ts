@@ -2,7 +2,7 @@
 // sort order. Pure, so the App can memoize it on (snapshot, filter, sort).
 import type { ModelSnapshot } from '../core/model.ts';
 import type { PaneFilters } from '../core/snapshot-document.ts';
-import { sortRows } from '../core/sort.ts';
+import { sortRowsBy } from '../core/sort.ts';
 import type { PaneName, ViewState } from './controller.ts';
 import { PANES, type PaneDefinition, type SortState } from './panes.ts';
 
@@ -23,10 +23,11 @@ export function paneRows<Row extends object>(
   const column = pane.columns[sort.column];
   if (column === undefined) return [...kept];
   const descending = propertyDescending(pane, sort);
-  if (column.sortValue === undefined) return sortRows(kept, { column: column.sortBy, descending });
-  const sortValue = column.sortValue.bind(column);
-  const decorated = kept.map((row) => ({ row, value: sortValue(row) }));
-  return sortRows(decorated, { column: 'value', descending }).map(({ row }) => row);
+  const valueOf =
+    column.sortValue === undefined
+      ? (row: Row) => (row as Record<string, unknown>)[column.sortBy]
+      : column.sortValue.bind(column);
+  return sortRowsBy(kept, valueOf, descending);
 }
 
 /**

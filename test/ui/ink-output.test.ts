@@ -7,6 +7,7 @@ import { test } from 'node:test';
 
 import { styledCharsFromTokens, styledCharsToString, tokenize, type StyledChar } from '@alcalzone/ansi-tokenize';
 import fc from 'fast-check';
+import widestLine from 'widest-line';
 
 interface OutputInstance {
   write(x: number, y: number, text: string, options: { readonly transformers: readonly unknown[] }): void;
@@ -16,6 +17,9 @@ type OutputClass = new (size: { readonly width: number; readonly height: number 
 
 const inkBuild = new URL('.', import.meta.resolve('ink'));
 const { default: Output } = (await import(new URL('output.js', inkBuild).href)) as { default: OutputClass };
+const { default: measureText } = (await import(new URL('measure-text.js', inkBuild).href)) as {
+  default: (text: string) => { readonly width: number };
+};
 
 /** SGR codes Ink's styles produce, each with the code that ends it. */
 const STYLES: readonly (readonly [string, string])[] = [
@@ -28,8 +32,11 @@ const STYLES: readonly (readonly [string, string])[] = [
   ['\u001B[44m', '\u001B[49m'],
 ];
 
-/** Characters one column wide: printable ASCII takes the patch's short path, the rest the tokenizer's. */
-const character = fc.constantFrom('a', 'Z', '0', ' ', '.', '~', '·', 'é', '…', '│');
+/**
+ * Characters one column wide: printable ASCII and narrow ones ('·', 'é', '…', '│', '▼') take
+ * the patch's short paths; a combining accent, joined to the character before it, the tokenizer's.
+ */
+const character = fc.constantFrom('a', 'Z', '0', ' ', '.', '~', '·', 'é', '…', '│', '▼', '\u0301');
 
 interface Piece {
   readonly text: string;
@@ -72,6 +79,39 @@ test("Ink's patched output draws styled lines as ansi-tokenize's serializer does
         assert.equal(output.get().output, expected);
       }
     }),
+    { numRuns: 2000 },
+  );
+});
+
+/** What Ink 6.8 drew for lines written anywhere, the later over the earlier: a row of cells per line. */
+function unpatchedFrame(writes: readonly { readonly x: number; readonly y: number; readonly text: string }[], width: number, height: number): string {
+  const blank: StyledChar = { type: 'char', value: ' ', fullWidth: false, styles: [] };
+  const rows = Array.from({ length: height }, () => Array.from({ length: width }, () => blank));
+  for (const { x, y, text } of writes) {
+    styledCharsFromTokens(tokenize(text)).forEach((char, index) => (rows[y]![x + index] = char));
+  }
+  return rows.map((row) => styledCharsToString(row).trimEnd()).join('\n');
+}
+
+test("Ink's patched output draws lines written over each other as Ink did", () => {
+  const write = fc.record({ x: fc.nat(8), y: fc.nat(2), text: line.filter((text) => text.length > 0) });
+  fc.assert(
+    fc.property(fc.array(write, { minLength: 1, maxLength: 6 }), (writes) => {
+      const width = 40;
+      const expected = unpatchedFrame(writes, width, 3);
+      for (let frame = 0; frame < 2; frame++) {
+        const output = new Output({ width, height: 3 });
+        for (const { x, y, text } of writes) output.write(x, y, text, { transformers: [] });
+        assert.equal(output.get().output, expected);
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test("Ink's patched measure counts a line's columns as string-width does", () => {
+  fc.assert(
+    fc.property(line, (text) => assert.equal(measureText(text).width, widestLine(text))),
     { numRuns: 2000 },
   );
 });
