@@ -203,9 +203,13 @@ test(`clawtop on ${release()}`, async (t) => {
   });
 
   // Last: it takes securityfs away from the whole guest.
-  await t.test('without securityfs, which alone says the bpf LSM is active, the fallbacks serve files and connects; a relative open arrives with its absolute path', async (check) => {
+  await t.test('without securityfs, which alone says the bpf LSM is active, the fallbacks serve files and connects; a relative open arrives with its absolute path, and to the syscalls monitor too', async (check) => {
     execFileSync('umount', ['/sys/kernel/security']);
-    const fallback = watchEvents(check, ['files', 'net'], (event): event is ClawtopEvent => event.kind === 'file');
+    const fallback = watchEvents(
+      check,
+      ['files', 'net', 'syscalls'],
+      (event): event is ClawtopEvent => event.kind === 'file' || event.kind === 'syscall',
+    );
     const reasons = new Map(fallback.session.report.hooks.map((hook) => [hook.monitor, `${hook.hook}: ${hook.mode}: ${hook.reason}`]));
     assert.match(reasons.get('files')!, /^tracepoint\/syscalls\/sys_exit_openat: fallback: .*cannot tell whether the bpf LSM is active/);
     assert.match(reasons.get('net')!, /^cgroup\/connect\{4,6\} \+ tp_btf\/inet_sock_set_state: fallback: .*cannot tell whether the bpf LSM is active/);
@@ -215,5 +219,8 @@ test(`clawtop on ${release()}`, async (t) => {
     const opened = await arrival(fallback.seen, 'file', (event) => event.tgid === opener.pid && event.path.endsWith(`/${existing}`), existing);
     assert.equal(opened.path, join(directory, existing), 'the absolute path, from the dentry walk');
     assert.equal(opened.inode, statSync(join(directory, existing)).ino);
+    // The files fallback's program at openat's exit serves the syscalls monitor too.
+    const openat = await arrival(fallback.seen, 'syscall', (event) => event.tgid === opener.pid && event.path === existing, existing);
+    assert.equal(openat.ret, 3);
   });
 });
