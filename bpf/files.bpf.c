@@ -212,16 +212,26 @@ static __always_inline __u32 files_walk_path(struct task_struct *task, struct de
 static __always_inline void files_copy_path(struct file_event *event, struct files_path_scratch *scratch,
 					    __u32 start)
 {
+	__u32 length, word;
+
 	if (start >= FILES_PATH_END) {
 		start = FILES_PATH_END - 1;
 		scratch->buffer[start] = '/';
 	}
-	scratch->buffer[FILES_PATH_END] = '\0';
+	length = FILES_PATH_END - start;
 	/* Longer than the record holds: its beginning is kept. */
-	if (FILES_PATH_END - start > FILE_PATH_LEN - 1)
+	if (length > FILE_PATH_LEN - 1) {
 		event->header.flags |= FILE_FLAG_PATH_TRUNCATED;
-	bpf_probe_read_kernel_str(event->path, sizeof(event->path),
-				  &scratch->buffer[start & (FILES_SCRATCH_HALF - 1)]);
+		length = FILE_PATH_LEN - 1;
+	}
+	/*
+	 * 8 bytes a store, where bpf_probe_read_kernel_str() was a helper call and a byte at
+	 * a time. The last word may carry scratch bytes past the path; the NUL ends it.
+	 */
+	for (word = 0; word < FILE_PATH_LEN / 8 && word * 8 <= length; word++)
+		*(__u64 *)&event->path[word * 8] =
+			*(__u64 *)&scratch->buffer[(start + word * 8) & (FILES_SCRATCH_HALF - 1)];
+	event->path[length & (FILE_PATH_LEN - 1)] = '\0';
 }
 
 /* The absolute path of an open file; false when the scratch is missing. */

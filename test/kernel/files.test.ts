@@ -271,6 +271,29 @@ for (const openat of OPENAT_PROGRAMS) {
     const { path, open } = createInMissingDirectory;
     assert.equal(eventOf(seen, path, open.flags).operation, 'create');
   });
+
+  test(`${openat.program}: a path of 255 bytes arrives whole; a longer one keeps its first 255, flagged truncated`, async (t) => {
+    if (prerequisiteMissing(t)) return;
+    const directory = realpathSync(temporaryDirectory(t));
+    const python = uniqueProgram(directory, PYTHON);
+    const { seen } = watchFiles(t, python.name, openat);
+    const deep = join(directory, 'd'.repeat(100), 'e'.repeat(100));
+    mkdirSync(deep, { recursive: true });
+    // The record holds 255 bytes and a NUL (FILE_PATH_LEN).
+    const whole = testFile(t, join(deep, 'w'.repeat(255 - deep.length - 1)));
+    const long = testFile(t, join(deep, 'l'.repeat(300 - deep.length - 1)));
+    assert.deepEqual([whole.length, long.length], [255, 300]);
+
+    await openAndWait(python.path, seen, [
+      { open: { cwd: '/', path: whole, flags: O_RDONLY }, path: whole },
+      { open: { cwd: '/', path: long, flags: O_RDONLY }, path: long.slice(0, 255) },
+    ]);
+
+    assert.equal(eventOf(seen, whole, O_RDONLY).pathTruncated, false);
+    const truncated = eventOf(seen, long.slice(0, 255), O_RDONLY);
+    assert.equal(truncated.pathTruncated, true);
+    assertSameFile(truncated, long);
+  });
 }
 
 interface BpftoolLink {
