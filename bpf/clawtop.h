@@ -139,6 +139,10 @@ struct syscall_event {
 };
 
 #define FILE_FLAG_PATH_TRUNCATED 0x01
+/* count more opens like this record's, folded since its CPU's previous record of it. */
+#define FILE_FLAG_REPEATS 0x02
+/* Written by the reader from a CPU's fold slot, not by the kernel: not in event_counters. */
+#define FILE_FLAG_FROM_FOLD_SLOT 0x04
 
 struct file_event {
 	struct event_header header;
@@ -148,8 +152,34 @@ struct file_event {
 	__u32 dev;		/* device of the inode, kernel encoding (major << 20 | minor) */
 	__u64 inode;
 	__u8 operation;		/* enum file_operation */
-	__u8 _pad[7];
+	__u8 _pad[3];
+	__u32 count;		/* opens the record stands for; 0 (records from before it) means 1 */
 	char path[FILE_PATH_LEN];	/* absolute */
+};
+
+/*
+ * A thread opening the same file again and again (the same fd back, the same flags) is
+ * reported syslog-style: its first open as a record, the repeats as a count. Each CPU
+ * keeps its latest file record in a slot of the files_fold_slots array (mmapped by the
+ * reader); an open identical to it only adds 1 to state. The CPU writes the count out
+ * as a FILE_FLAG_REPEATS record when its next open differs; the reader takes counts left
+ * waiting in state (compare-and-swap, clearing FILE_FOLD_LIVE) at each of its polls, so
+ * a count is never later than a poll and the next open writes a full record again.
+ * state = generation << 32 | FILE_FOLD_LIVE | count; the generation, changed by the CPU
+ * alone with each record it writes, stops a reader's compare-and-swap from taking a
+ * newer record's count for an older one's.
+ */
+#define FILE_FOLD_LIVE 0x80000000ULL
+#define FILE_FOLD_COUNT_MASK 0x7fffffffULL
+#define FILE_FOLD_GENERATION_SHIFT 32
+
+struct file_fold_slot {
+	__u64 state;
+	__u64 dentry;		/* with the record's tgid, tid, result and open_flags: what an open must match */
+	__u64 vfsmount;
+	__u8 _pad[40];		/* the record on cache lines of its own */
+	struct file_event record;
+	__u8 _tail[40];		/* no CPU's slot shares a cache line with another's */
 };
 
 struct net_event {
@@ -233,6 +263,7 @@ _Static_assert(sizeof(struct exec_event) == 576, "exec_event layout");
 _Static_assert(sizeof(struct exit_event) == 72, "exit_event layout");
 _Static_assert(sizeof(struct syscall_event) == 384, "syscall_event layout");
 _Static_assert(sizeof(struct file_event) == 344, "file_event layout");
+_Static_assert(sizeof(struct file_fold_slot) == 448, "file_fold_slot layout");
 _Static_assert(sizeof(struct net_event) == 104, "net_event layout");
 _Static_assert(sizeof(struct cgroup_event) == 88, "cgroup_event layout");
 _Static_assert(sizeof(struct anomaly_event) == 216, "anomaly_event layout");

@@ -146,21 +146,43 @@ struct {
  * mitigation thunk) is read on every RING_CHECK_EVERY-th record of a CPU, which wakes
  * on the first check that finds it past the mark after one that did not.
  */
-static __always_inline void submit_record(void *record)
+static __always_inline __u64 wakeup_flags(void)
 {
 	struct ring_check *check;
 	bool past_watermark;
 	__u32 zero = 0;
+	__u64 flags;
 
 	check = bpf_map_lookup_elem(&ring_checks, &zero);
-	if (!check || (++check->records & (RING_CHECK_EVERY - 1))) {
-		bpf_ringbuf_submit(record, BPF_RB_NO_WAKEUP);
-		return;
-	}
+	if (!check || (++check->records & (RING_CHECK_EVERY - 1)))
+		return BPF_RB_NO_WAKEUP;
 	past_watermark = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_watermark_bytes;
-	bpf_ringbuf_submit(record, past_watermark && !check->was_past_watermark ? BPF_RB_FORCE_WAKEUP
-									: BPF_RB_NO_WAKEUP);
+	flags = past_watermark && !check->was_past_watermark ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	check->was_past_watermark = past_watermark;
+	return flags;
+}
+
+static __always_inline void submit_record(void *record)
+{
+	bpf_ringbuf_submit(record, wakeup_flags());
+}
+
+/*
+ * A record built outside the ring (in a map value) into it: one helper call reserves,
+ * copies and submits. Counted as reserve_record() counts.
+ */
+static __always_inline void output_record(__u32 counter_slot, void *record, __u64 size)
+{
+	struct kind_counters *counters;
+	long error;
+
+	error = bpf_ringbuf_output(&events, record, size, wakeup_flags());
+	counters = bpf_map_lookup_elem(&event_counters, &counter_slot);
+	if (counters) {
+		counters->emitted++;
+		if (error)
+			counters->dropped++;
+	}
 }
 
 /*

@@ -37,6 +37,15 @@ struct {
 	__type(value, struct files_path_scratch);
 } files_path_scratch SEC(".maps");
 
+/* One slot per possible CPU (the loader sets max_entries), mmapped by the reader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct file_fold_slot);
+} files_fold_slots SEC(".maps");
+
 /*
  * How the kernel's structures are read. bpf_rdonly_cast (Linux 6.2) turns a pointer into
  * a typed one whose fields are plain loads; before it, every field costs a probe-read
@@ -302,6 +311,7 @@ int BPF_PROG(clawtop_file_open, struct file *file)
 	event->open_flags = BPF_CORE_READ(file, f_flags);
 	event->operation = files_operation(event->open_flags);
 	__builtin_memset(event->_pad, 0, sizeof(event->_pad));
+	event->count = 1;
 	files_fill_inode(event, file, FILES_PROBE_READS);
 	/* f_path is const in newer kernels; bpf_d_path only reads it. */
 	path_size = bpf_d_path((struct path *)&file->f_path, event->path, sizeof(event->path));
@@ -391,6 +401,39 @@ static __always_inline void files_path_as_given(struct file_event *event, struct
 				  &scratch->buffer[start & (FILES_SCRATCH_HALF - 1)]);
 }
 
+/* The open repeats the slot's record (same thread, file, fd and flags): counted there. */
+static __always_inline bool files_fold_repeat(struct file_fold_slot *slot, struct task_struct *task,
+					      const struct path *path, long ret, __u32 flags)
+{
+	if (!(slot->state & FILE_FOLD_LIVE) || slot->dentry != (__u64)path->dentry ||
+	    slot->vfsmount != (__u64)path->mnt || slot->record.result != ret ||
+	    slot->record.open_flags != flags || slot->record.header.tid != task->pid ||
+	    slot->record.header.tgid != task->tgid)
+		return false;
+	__sync_fetch_and_add(&slot->state, 1);
+	return true;
+}
+
+/*
+ * Before the slot's record is written over: the opens folded into it, if the reader has
+ * not taken them, go out as a FILE_FLAG_REPEATS copy of it. live: whether later opens
+ * may fold into the record about to be written.
+ */
+static __always_inline void files_fold_restart(struct file_fold_slot *slot, bool live)
+{
+	__u64 generation = (slot->state >> FILE_FOLD_GENERATION_SHIFT) + 1;
+	__u64 previous;
+
+	previous = __sync_lock_test_and_set(&slot->state, generation << FILE_FOLD_GENERATION_SHIFT |
+								  (live ? FILE_FOLD_LIVE : 0));
+	if (!(previous & FILE_FOLD_COUNT_MASK))
+		return;
+	slot->record.header.flags |= FILE_FLAG_REPEATS;
+	slot->record.header.timestamp_ns = bpf_ktime_get_ns();
+	slot->record.count = previous & FILE_FOLD_COUNT_MASK;
+	output_record(EVENT_KIND_FILE, &slot->record, sizeof(slot->record));
+}
+
 /*
  * Only the exit is traced: the registers the syscall saved on entry still hold its
  * arguments there, so an enter program (and a map to pass them on) would only add cost.
@@ -401,10 +444,13 @@ static __always_inline int files_openat_exit(struct trace_event_raw_sys_exit *ct
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct files_open_arguments arguments;
+	struct file_fold_slot *slot;
 	struct file_event *event;
+	struct path path = {};
 	struct file *file = NULL;
 	struct pt_regs *regs;
 	long ret = ctx->ret;
+	__u32 cpu;
 
 	if (task_filtered_out(task))
 		return 0;
@@ -412,25 +458,37 @@ static __always_inline int files_openat_exit(struct trace_event_raw_sys_exit *ct
 	arguments.dfd = (__s32)PT_REGS_PARM1_SYSCALL(regs);
 	arguments.filename = PT_REGS_PARM2_SYSCALL(regs);
 	arguments.flags = (__u32)PT_REGS_PARM3_SYSCALL(regs);
-
-	event = reserve_record(EVENT_KIND_FILE, sizeof(*event));
-	if (!event)
+	cpu = bpf_get_smp_processor_id();
+	slot = bpf_map_lookup_elem(&files_fold_slots, &cpu);
+	if (!slot)
 		return 0;
+
+	/* Another thread may close the fd before this runs: then the path is as given. */
+	if (ret >= 0)
+		file = files_fd_file(task, ret, reads);
+	if (file) {
+		path.dentry = FILES_READ(reads, struct file, file, f_path.dentry);
+		path.mnt = FILES_READ(reads, struct file, file, f_path.mnt);
+		if (files_fold_repeat(slot, task, &path, ret, arguments.flags))
+			return 0;
+	}
+	files_fold_restart(slot, file != NULL);
+	slot->dentry = (__u64)path.dentry;
+	slot->vfsmount = (__u64)path.mnt;
+
+	event = &slot->record;
 	fill_header(&event->header, EVENT_KIND_FILE, sizeof(*event), task);
 	event->result = ret;
 	event->open_flags = arguments.flags;
 	event->operation = files_operation(arguments.flags);
 	__builtin_memset(event->_pad, 0, sizeof(event->_pad));
-
-	/* Another thread may close the fd before this runs: then the path is as given. */
-	if (ret >= 0)
-		file = files_fd_file(task, ret, reads);
+	event->count = 1;
 	if (file && files_path_of_file(event, task, file, reads)) {
 		files_fill_inode(event, file, reads);
 	} else {
 		files_clear_inode(event);
 		files_path_as_given(event, task, &arguments, reads);
 	}
-	submit_record(event);
+	output_record(EVENT_KIND_FILE, event, sizeof(*event));
 	return 0;
 }

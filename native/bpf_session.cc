@@ -128,6 +128,17 @@ Napi::Value BpfSession::Open(const Napi::CallbackInfo &info) {
     throw Napi::Error::New(env, FailureMessage("map ring buffer positions", error_number));
   }
 
+  size_t page_size = sysconf(_SC_PAGESIZE);
+  fold_slots_bytes_ = (fold_slot_count_ * sizeof(file_fold_slot) + page_size - 1) / page_size * page_size;
+  void *fold_slots = mmap(nullptr, fold_slots_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED,
+                          bpf_map__fd(skeleton_->maps.files_fold_slots), 0);
+  if (fold_slots == MAP_FAILED) {
+    int error_number = errno;
+    CloseAll();
+    throw Napi::Error::New(env, FailureMessage("map file fold slots", error_number));
+  }
+  fold_slots_ = static_cast<file_fold_slot *>(fold_slots);
+
   for (uint32_t i = 0; i < requested.Length(); i++) {
     MonitorState *monitor = FindMonitor(requested.Get(i).As<Napi::String>().Utf8Value());
     if (monitor != nullptr) Attach(*monitor);
@@ -205,6 +216,15 @@ bool BpfSession::OpenAndLoad(Napi::Env env) {
     return true;
   }
   bpf_map__set_max_entries(skeleton_->maps.events, ring_size_bytes_);
+  int possible_cpus = libbpf_num_possible_cpus();
+  if (possible_cpus <= 0) {
+    load_failure_ = FailureMessage("count possible CPUs", -possible_cpus);
+    clawtop_bpf__destroy(skeleton_);
+    skeleton_ = nullptr;
+    return true;
+  }
+  fold_slot_count_ = possible_cpus;
+  bpf_map__set_max_entries(skeleton_->maps.files_fold_slots, fold_slot_count_);
   skeleton_->rodata->wakeup_watermark_bytes = ring_size_bytes_ / 16;
   // Only the programs of the chosen hooks load: one that cannot would sink the whole object.
   // The verifier writes into verifier_log_ only when a program fails (libbpf retries the
@@ -411,7 +431,8 @@ Napi::Value BpfSession::Start(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (skeleton_ == nullptr) throw Napi::Error::New(env, "failed to start ring buffer reader: BPF object not open");
   if (drainer_) throw Napi::Error::New(env, "failed to start ring buffer reader: already started");
-  drainer_ = std::make_unique<RingDrainer>(env, bpf_map__fd(skeleton_->maps.events), info[0].As<Napi::Function>());
+  drainer_ = std::make_unique<RingDrainer>(env, bpf_map__fd(skeleton_->maps.events), fold_slots_, fold_slot_count_,
+                                           info[0].As<Napi::Function>());
   return env.Undefined();
 }
 
@@ -440,6 +461,7 @@ Napi::Value BpfSession::ReadCounters(const Napi::CallbackInfo &info) {
       emitted_sum += counters.emitted;
       dropped_sum += counters.dropped;
     }
+    if (slot == EVENT_KIND_FILE && drainer_) emitted_sum += drainer_->FoldSlotRecords();
     emitted.Set(slot, Napi::Number::New(env, static_cast<double>(emitted_sum)));
     dropped.Set(slot, Napi::Number::New(env, static_cast<double>(dropped_sum)));
   }
@@ -541,6 +563,8 @@ void BpfSession::CloseAll() {
   for (MonitorState &monitor : monitors_) Detach(monitor);
   if (ring_positions_ != nullptr) munmap(ring_positions_, ring_positions_bytes_);
   ring_positions_ = nullptr;
+  if (fold_slots_ != nullptr) munmap(fold_slots_, fold_slots_bytes_);
+  fold_slots_ = nullptr;
   clawtop_bpf__destroy(skeleton_);
   skeleton_ = nullptr;
   if (cgroup_root_fd_ >= 0) close(cgroup_root_fd_);

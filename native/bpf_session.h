@@ -73,6 +73,10 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   // Read-only view of the ring's consumer and producer positions, for its fill level.
   void *ring_positions_ = nullptr;
   size_t ring_positions_bytes_ = 0;
+  // The files monitor's per-CPU slots of folded opens, read and written by the drainer.
+  file_fold_slot *fold_slots_ = nullptr;
+  size_t fold_slot_count_ = 0;
+  size_t fold_slots_bytes_ = 0;
   uint32_t ring_size_bytes_ = 0;
   int cgroup_root_fd_ = -1;
   std::string cgroup_root_error_;

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "clawtop.h"
 #include "errors.h"
 
 namespace clawtop {
@@ -68,8 +70,9 @@ void DeliverBatch(Napi::Env env, Napi::Function on_batch, DeliveryBuffer *delive
   delete batch;
 }
 
-RingDrainer::RingDrainer(Napi::Env env, int ring_map_fd, Napi::Function on_batch)
-    : batch_(NewBatch()), env_(env) {
+RingDrainer::RingDrainer(Napi::Env env, int ring_map_fd, file_fold_slot *fold_slots, size_t fold_slot_count,
+                         Napi::Function on_batch)
+    : batch_(NewBatch()), fold_slots_(fold_slots), fold_slot_count_(fold_slot_count), env_(env) {
   ring_ = ring_buffer__new(ring_map_fd, AppendRecord, this, nullptr);
   if (ring_ == nullptr) {
     int error_number = errno;
@@ -165,15 +168,48 @@ void RingDrainer::Drain() {
       uint64_t count;
       [[maybe_unused]] ssize_t read_bytes = read(wake_up_fd_, &count, sizeof(count));
     }
-    bool found_records = false;
+    // Taken before the ring is read: a count's own record, written before the count began,
+    // is then in this batch ahead of it.
+    TakeFoldedOpens();
+    bool found_records = !folded_opens_.empty();
     int result;
     do {
       result = ring_buffer__consume(ring_);
       found_records = found_records || result != 0;
       if (result == kBatchFull) Flush();
     } while (result == kBatchFull && running_);
+    batch_->insert(batch_->end(), folded_opens_.begin(), folded_opens_.end());
+    folded_opens_.clear();
     Flush();
     timeout_ms = found_records ? kShortestPollTimeoutMs : std::min(2 * timeout_ms, kLongestPollTimeoutMs);
+  }
+}
+
+// The counts of repeated opens waiting in the CPUs' slots (bpf/clawtop.h), each as a
+// FILE_FLAG_REPEATS copy of its slot's record. A slot's CPU may be folding into it or
+// writing it over meanwhile: the compare-and-swap takes the count only if the state,
+// generation included, is still the one read before the record was copied.
+void RingDrainer::TakeFoldedOpens() {
+  for (size_t cpu = 0; cpu < fold_slot_count_; cpu++) {
+    file_fold_slot *slot = &fold_slots_[cpu];
+    uint64_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+    // A CPU folding an open every few hundred ns can win the race; its count then waits a poll.
+    for (int attempt = 0; attempt < 3 && (state & FILE_FOLD_COUNT_MASK) != 0; attempt++) {
+      file_event record;
+      std::memcpy(&record, &slot->record, sizeof(record));
+      uint64_t taken = state & ~(FILE_FOLD_LIVE | FILE_FOLD_COUNT_MASK);
+      if (!__atomic_compare_exchange_n(&slot->state, &state, taken, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        continue;
+      timespec now;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      record.header.flags |= FILE_FLAG_REPEATS | FILE_FLAG_FROM_FOLD_SLOT;
+      record.header.timestamp_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ULL + now.tv_nsec;
+      record.count = static_cast<uint32_t>(state & FILE_FOLD_COUNT_MASK);
+      const auto *bytes = reinterpret_cast<const uint8_t *>(&record);
+      folded_opens_.insert(folded_opens_.end(), bytes, bytes + sizeof(record));
+      fold_slot_records_.fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 struct ring_buffer;
+struct file_fold_slot;
 
 namespace clawtop {
 
@@ -30,7 +31,9 @@ void DeliverBatch(Napi::Env env, Napi::Function on_batch, DeliveryBuffer *delive
 // kernel counts) absorbs the rest.
 class RingDrainer {
  public:
-  RingDrainer(Napi::Env env, int ring_map_fd, Napi::Function on_batch);
+  // fold_slots: the files monitor's per-CPU slots (bpf/clawtop.h), mapped into this process.
+  RingDrainer(Napi::Env env, int ring_map_fd, file_fold_slot *fold_slots, size_t fold_slot_count,
+              Napi::Function on_batch);
   ~RingDrainer();
   RingDrainer(const RingDrainer &) = delete;
   RingDrainer &operator=(const RingDrainer &) = delete;
@@ -42,12 +45,16 @@ class RingDrainer {
   // Idempotent; joins the worker. Must run on the JS thread.
   void Stop();
 
+  // FILE records written from the fold slots so far: the kernel's counters do not have them.
+  uint64_t FoldSlotRecords() const { return fold_slot_records_.load(std::memory_order_relaxed); }
+
  private:
   using BatchFunction = Napi::TypedThreadSafeFunction<DeliveryBuffer, Batch, DeliverBatch>;
 
   static int AppendRecord(void *context, void *data, size_t size);
   static void OnEnvironmentTeardown(void *self);
   void Drain();
+  void TakeFoldedOpens();
   void Flush();
   void WakeUp();
 
@@ -55,6 +62,11 @@ class RingDrainer {
   int wakeup_epoll_fd_ = -1;
   int wake_up_fd_ = -1;
   Batch *batch_;
+  file_fold_slot *fold_slots_;
+  size_t fold_slot_count_;
+  // Records of the opens taken from the slots in this round, handed over after the ring's.
+  Batch folded_opens_;
+  std::atomic<uint64_t> fold_slot_records_{0};
   BatchFunction deliver_;
   Napi::Env env_;
   bool teardown_hook_registered_ = false;

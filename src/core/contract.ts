@@ -131,6 +131,10 @@ export type CgroupMetricName = (typeof CGROUP_METRIC_NAMES)[number];
 export const EXEC_FLAG_FILENAME_TRUNCATED = 0x01;
 export const EXEC_FLAG_ARGS_TRUNCATED = 0x02;
 export const FILE_FLAG_PATH_TRUNCATED = 0x01;
+/** The record stands for count more opens like it, folded in the kernel since its CPU's previous record of it. */
+export const FILE_FLAG_REPEATS = 0x02;
+/** Written by the addon from a CPU's fold slot, not by the kernel: not in the kernel's counters. */
+export const FILE_FLAG_FROM_FOLD_SLOT = 0x04;
 export const CGROUP_FLAG_THRESHOLD_CROSSED = 0x01;
 
 /** runtime_settings.active_filters bits: which in-kernel filters apply. */
@@ -142,6 +146,11 @@ export const FILTER_PORT = 0x08;
 /** runtime_settings.shared_hook_users bits, set by the addon: which monitors a shared program serves. */
 export const SHARED_HOOK_FILES = 0x01;
 export const SHARED_HOOK_SYSCALLS = 0x02;
+
+/** file_fold_slot.state: generation << FILE_FOLD_GENERATION_SHIFT | FILE_FOLD_LIVE | count. */
+export const FILE_FOLD_LIVE = 0x80000000;
+export const FILE_FOLD_COUNT_MASK = 0x7fffffff;
+export const FILE_FOLD_GENERATION_SHIFT = 32;
 
 /** Fixed-width integer types of the contract (__u8 ... __s64). */
 export type IntegerType = 'u8' | 'u16' | 'u32' | 's32' | 'u64' | 's64';
@@ -159,10 +168,13 @@ export const INTEGER_SIZES: { readonly [T in IntegerType]: number } = {
  * One struct member. `type` is an integer type, 'char', or the name of a nested struct;
  * `length` is present exactly when the member is an array (of `type`).
  */
+/** The structs of clawtop.h that another one holds as a member. */
+export type NestedStructName = 'event_header' | 'file_event';
+
 export interface MemberLayout {
   readonly name: string;
   readonly offset: number;
-  readonly type: IntegerType | 'char' | 'event_header';
+  readonly type: IntegerType | 'char' | NestedStructName;
   readonly length?: number;
 }
 
@@ -233,8 +245,21 @@ export const STRUCT_LAYOUTS = {
       { name: 'dev', offset: 68, type: 'u32' },
       { name: 'inode', offset: 72, type: 'u64' },
       { name: 'operation', offset: 80, type: 'u8' },
-      { name: '_pad', offset: 81, type: 'u8', length: 7 },
+      { name: '_pad', offset: 81, type: 'u8', length: 3 },
+      { name: 'count', offset: 84, type: 'u32' },
       { name: 'path', offset: 88, type: 'char', length: FILE_PATH_LEN },
+    ],
+  },
+  /** Read and written by the addon alone; mirrored for the layout test. */
+  file_fold_slot: {
+    size: 448,
+    members: [
+      { name: 'state', offset: 0, type: 'u64' },
+      { name: 'dentry', offset: 8, type: 'u64' },
+      { name: 'vfsmount', offset: 16, type: 'u64' },
+      { name: '_pad', offset: 24, type: 'u8', length: 40 },
+      { name: 'record', offset: 64, type: 'file_event' },
+      { name: '_tail', offset: 408, type: 'u8', length: 40 },
     ],
   },
   net_event: {
@@ -317,8 +342,8 @@ export function memberByteSize(member: MemberLayout): number {
   const elementSize =
     member.type === 'char'
       ? 1
-      : member.type === 'event_header'
-        ? STRUCT_LAYOUTS.event_header.size
+      : member.type === 'event_header' || member.type === 'file_event'
+        ? STRUCT_LAYOUTS[member.type].size
         : INTEGER_SIZES[member.type];
   return elementSize * (member.length ?? 1);
 }

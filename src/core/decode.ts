@@ -15,6 +15,7 @@ import {
   EXEC_MAX_ARGS,
   EventKind,
   FILE_FLAG_PATH_TRUNCATED,
+  FILE_FLAG_REPEATS,
   FILE_OPERATION_NAMES,
   HEADER_SIZE,
   NETWORK_DIRECTION_NAMES,
@@ -176,6 +177,13 @@ export interface FileEvent extends EventCommon {
   readonly access: FileAccess;
   readonly path: string;
   readonly pathTruncated: boolean;
+  /**
+   * Opens the event stands for: 1, or with repeats, how many more times its thread opened
+   * the file again (same fd back, same flags) since the event reported before it.
+   */
+  readonly count: number;
+  /** A count of repeats of an open reported before, folded in the kernel (bpf/clawtop.h). */
+  readonly repeats: boolean;
 }
 
 export type FileAccess = 'read' | 'write' | 'read-write';
@@ -355,6 +363,8 @@ function decodeFile(view: DataView, offset: number): FileEvent {
     access: 'read',
     path: '',
     pathTruncated: false,
+    count: 1,
+    repeats: false,
   });
 }
 
@@ -387,7 +397,11 @@ export function decodeFileInto(view: DataView, offset: number, event: ReusableFi
   event.operation = nameOf(FILE_OPERATION_NAMES, view.getUint8(offset + FILE.operation.offset));
   event.access = FILE_ACCESS_BY_MODE[openFlags & O_ACCMODE]!;
   event.path = FILE_PATHS.read(bytes, offset + FILE.path.offset, FILE.path.size);
-  event.pathTruncated = (view.getUint8(offset + HEADER.flags.offset) & FILE_FLAG_PATH_TRUNCATED) !== 0;
+  const flags = view.getUint8(offset + HEADER.flags.offset);
+  event.pathTruncated = (flags & FILE_FLAG_PATH_TRUNCATED) !== 0;
+  // 0 in records from before the field, each one open.
+  event.count = view.getUint32(offset + FILE.count.offset, LITTLE_ENDIAN) || 1;
+  event.repeats = (flags & FILE_FLAG_REPEATS) !== 0;
   return event;
 }
 

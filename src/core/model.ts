@@ -383,8 +383,9 @@ export class Model {
 
   private ingestFile(event: FileEvent, nowSecond: number): void {
     const seenMs = event.timestampNs / NS_PER_MS;
-    const file = this.files.touch(event.path) ?? this.insertFile(event, seenMs);
-    file.opens.add(nowSecond);
+    const opens = event.count;
+    const file = this.files.touch(event.path, opens) ?? this.insertFile(event, seenMs, opens);
+    file.opens.add(nowSecond, opens);
     file.lastResult = event.result;
     file.lastErrno = event.errno;
     file.operation = event.operation;
@@ -396,17 +397,17 @@ export class Model {
       file.lastOpenerComm = event.comm;
       file.lastOpenerPid = event.tgid;
     }
-    this.cgroupState(event.cgroupId, seenMs).opens++;
-    this.secondTotals.opens++;
+    this.cgroupState(event.cgroupId, seenMs).opens += opens;
+    this.secondTotals.opens += opens;
     if (event.result < 0) {
-      file.failures++;
+      file.failures += opens;
       const failed = this.secondFailedOpensByPid.get(event.tgid);
-      if (failed) failed.count++;
-      else this.secondFailedOpensByPid.set(event.tgid, { comm: event.comm, count: 1 });
+      if (failed) failed.count += opens;
+      else this.secondFailedOpensByPid.set(event.tgid, { comm: event.comm, count: opens });
     }
   }
 
-  private insertFile(event: FileEvent, seenMs: number): FileState {
+  private insertFile(event: FileEvent, seenMs: number, opens: number): FileState {
     return this.files.insert(event.path, (recycled) => {
       const fresh = recycled ?? { opens: new RollingCounter() };
       fresh.opens.reset();
@@ -422,7 +423,7 @@ export class Model {
         firstSeenMs: seenMs,
         lastSeenMs: seenMs,
       });
-    });
+    }, opens);
   }
 
   private ingestNet(event: NetEvent, nowSecond: number): void {

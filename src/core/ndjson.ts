@@ -150,6 +150,10 @@ export class NdjsonWriter {
         this.string(event.path);
         this.ascii(',"pathTruncated":');
         this.boolean(event.pathTruncated);
+        this.ascii(',"count":');
+        this.number(event.count);
+        this.ascii(',"repeats":');
+        this.boolean(event.repeats);
         return;
       case 'net':
         this.ascii(',"family":');

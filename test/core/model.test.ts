@@ -28,7 +28,7 @@ function exit(pid: number, comm: string, atSecond: number, exitCode = 0, exitSig
   return { kind: 'exit', ...common, tgid: pid, tid: pid, comm, timestampNs: atSecond * 1e9, exitCode, exitSignal, runtimeNs: 5e6 };
 }
 
-function open(pid: number, comm: string, path: string, result: number, atSecond: number): FileEvent {
+function open(pid: number, comm: string, path: string, result: number, atSecond: number, count = 1): FileEvent {
   return {
     kind: 'file',
     ...common,
@@ -45,6 +45,8 @@ function open(pid: number, comm: string, path: string, result: number, atSecond:
     access: 'read',
     path,
     pathTruncated: false,
+    count,
+    repeats: count > 1,
   };
 }
 
@@ -125,6 +127,14 @@ test('file rows: opens, failures, the last result and the last processes, newest
     [row?.opens, row?.failures, row?.lastResult, row?.lastErrno, row?.processes],
     [8, 1, -2, 'ENOENT', ['cat[9]', 'p7[7]', 'p6[6]', 'p5[5]', 'p4[4]']],
   );
+});
+
+test('repeats folded in the kernel count as the opens they stand for', () => {
+  const model = new Model();
+  model.ingest(open(5, 'poller', '/proc/stat', 3, 1), 1);
+  model.ingest(open(5, 'poller', '/proc/stat', 3, 1, 4_999), 1);
+  const [row] = model.snapshot(2_000).files;
+  assert.equal(row?.opens, 5_000);
 });
 
 test('connections: one outbound row per remote endpoint, one inbound row per local endpoint', () => {

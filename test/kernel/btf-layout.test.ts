@@ -27,6 +27,11 @@ import {
   EXEC_MAX_ARGS,
   EventKind,
   FILE_FLAG_PATH_TRUNCATED,
+  FILE_FLAG_REPEATS,
+  FILE_FLAG_FROM_FOLD_SLOT,
+  FILE_FOLD_LIVE,
+  FILE_FOLD_COUNT_MASK,
+  FILE_FOLD_GENERATION_SHIFT,
   FILE_OPERATION_NAMES,
   FILTER_CGROUP,
   FILTER_PID,
@@ -136,7 +141,7 @@ function btfShape(types: Map<number, BtfType>, typeId: number): MemberShape {
 /** The table's view of the same; char's signedness depends on the ABI, so it is not checked. */
 function tableShape(member: MemberLayout): MemberShape {
   const size = memberByteSize(member);
-  if (member.type === 'event_header') return { size, struct: member.type };
+  if (member.type === 'event_header' || member.type === 'file_event') return { size, struct: member.type };
   if (member.type === 'char') return { size };
   return { size, signed: member.type.startsWith('s') };
 }
@@ -235,7 +240,7 @@ describe('constants of contract.ts against the text of bpf/clawtop.h', () => {
 
   test('#define constants', () => {
     const defines: Record<string, number> = {};
-    const defineLines = /^#define\s+([A-Z][A-Z0-9_]*)\s+(0x[0-9a-f]+|\d+)\b/gim;
+    const defineLines = /^#define\s+([A-Z][A-Z0-9_]*)\s+(0x[0-9a-f]+|\d+)(?:U?L{0,2})\b/gim;
     for (const match of headerText.matchAll(defineLines)) {
       defines[match[1]!] = Number(match[2]);
     }
@@ -257,6 +262,11 @@ describe('constants of contract.ts against the text of bpf/clawtop.h', () => {
         EXEC_FLAG_FILENAME_TRUNCATED,
         EXEC_FLAG_ARGS_TRUNCATED,
         FILE_FLAG_PATH_TRUNCATED,
+        FILE_FLAG_REPEATS,
+        FILE_FLAG_FROM_FOLD_SLOT,
+        FILE_FOLD_LIVE,
+        FILE_FOLD_COUNT_MASK,
+        FILE_FOLD_GENERATION_SHIFT,
         CGROUP_FLAG_THRESHOLD_CROSSED,
         FILTER_PID,
         FILTER_UID,

@@ -1,6 +1,7 @@
 // The files monitor against the real kernel: a uniquely named child opens files the test made.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   constants,
   mkdirSync,
@@ -293,6 +294,49 @@ for (const openat of OPENAT_PROGRAMS) {
     const truncated = eventOf(seen, long.slice(0, 255), O_RDONLY);
     assert.equal(truncated.pathTruncated, true);
     assertSameFile(truncated, long);
+  });
+}
+
+/** Opens path three times keeping each fd, then opens and closes it `repeats` times; waits for a byte first. */
+const REPEATER = `
+import os, sys
+path, repeats = sys.argv[1], int(sys.argv[2])
+sys.stdin.read(1)
+kept = [os.open(path, os.O_RDONLY) for _ in range(3)]
+for _ in range(repeats):
+    os.close(os.open(path, os.O_RDONLY))
+print('done', flush=True)
+sys.stdin.read(1)
+`;
+
+for (const openat of OPENAT_PROGRAMS) {
+  test(`${openat.program}: a thread's repeated opens of a file fold into counts that add up to every open`, async (t) => {
+    if (prerequisiteMissing(t)) return;
+    const directory = realpathSync(temporaryDirectory(t));
+    const python = uniqueProgram(directory, PYTHON);
+    const path = testFile(t, join(directory, 'polled'));
+    const repeats = 20_000;
+    const { session, seen } = watchFiles(t, python.name, openat);
+    const child = spawn(python.path, ['-c', REPEATER, path, String(repeats)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => child.kill());
+    // Only the child's opens reach the fold slots: none of the host's can write a slot's
+    // count out, so the last one arrives only if the reader takes it from the slot.
+    session.setFilter('filterTgid', child.pid!);
+    child.stdin.write('x');
+    await once(child.stdout, 'data');
+
+    const opensOfPath = () =>
+      seen.filter((event) => event.path === path).reduce((sum, event) => sum + event.count, 0);
+    const arrived = await waitFor(() => opensOfPath() >= 3 + repeats, 5000);
+    await sleep(300); // a count taken twice would arrive within a poll or two
+    const events = seen.filter((event) => event.path === path);
+    assert.ok(arrived, `opens counted: ${opensOfPath()} of ${3 + repeats}`);
+    assert.equal(opensOfPath(), 3 + repeats, 'every open counted once');
+    // The kept fds differ, so each of those opens is a record of its own.
+    const keptFds = new Set(events.filter((event) => !event.repeats).slice(0, 3).map((event) => event.result));
+    assert.equal(keptFds.size, 3, `the first three records: ${JSON.stringify(events.slice(0, 3))}`);
+    assert.ok(events.length < repeats / 100, `${events.length} records for ${3 + repeats} opens`);
+    for (const event of events) assertSameFile(event, path);
   });
 }
 

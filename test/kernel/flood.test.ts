@@ -31,12 +31,17 @@ function prerequisiteMissing(t: TestContext): boolean {
   );
 }
 
-/** Opens PATH COUNT times, as fast as it can, once it reads a line; then says done and exits. */
+/**
+ * Opens PATH and PATH.other in turn, COUNT opens, as fast as it can, once it reads a line;
+ * then says done and exits. In turn: the kernel folds repeated opens of one file into a
+ * count, which would not fill the ring.
+ */
 const STORM = `
 const fs = require('node:fs');
 const [path, count] = [process.argv[1], Number(process.argv[2])];
+const paths = [path, path + '.other'];
 process.stdin.once('data', () => {
-  for (let index = 0; index < count; index++) fs.closeSync(fs.openSync(path, 'r'));
+  for (let index = 0; index < count; index++) fs.closeSync(fs.openSync(paths[index % 2], 'r'));
   process.stdout.write('done\\n');
   process.stdin.destroy();
 });
@@ -51,6 +56,7 @@ interface Storm {
 function startStorm(t: TestContext, directory: string): Storm {
   const path = join(directory, uniqueName('storm'));
   writeFileSync(path, '');
+  writeFileSync(`${path}.other`, '');
   const child = spawn(process.execPath, ['-e', STORM, path, String(OPENS)], { stdio: ['pipe', 'pipe', 'inherit'] });
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
