@@ -165,6 +165,8 @@ struct file_event {
  * as a FILE_FLAG_REPEATS record when its next open differs; the reader takes counts left
  * waiting in state (compare-and-swap, clearing FILE_FOLD_LIVE) at each of its polls, so
  * a count is never later than a poll and the next open writes a full record again.
+ * A repeat carries its first open's path: a rename in between shows from the next record,
+ * at most a poll later.
  * state = generation << 32 | FILE_FOLD_LIVE | count; the generation, changed by the CPU
  * alone with each record it writes, stops a reader's compare-and-swap from taking a
  * newer record's count for an older one's.
