@@ -5,8 +5,8 @@
 
 #include <pthread.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
