@@ -461,6 +461,8 @@ export interface TaxRow {
   readonly attachedOpsPerSecond: number | undefined;
   /** Median over the rounds of attached / the mean of the bare runs either side. */
   readonly ratio: number | undefined;
+  /** The lowest and highest of those per-round ratios; undefined with fewer than two rounds. */
+  readonly ratioRange: readonly [number, number] | undefined;
   /** The same from wall-clock ops/s. */
   readonly wallRatio: number | undefined;
   /** The smallest share of its CPU a run (attached or bare) had; other tasks took the rest. */
@@ -537,6 +539,7 @@ function rowOf(cell: Cell, bpftraceRatio: number | undefined): TaxRow {
       bareOpsPerSecond: undefined,
       attachedOpsPerSecond: undefined,
       ratio: undefined,
+      ratioRange: undefined,
       wallRatio: undefined,
       cpuShare: undefined,
       notMeasured: cell.notMeasured ?? 'no complete run',
@@ -546,7 +549,8 @@ function rowOf(cell: Cell, bpftraceRatio: number | undefined): TaxRow {
   }
   const bareOf = (run: AttachedRun) => mean(baresLike(run).map((bare) => bare.perSecond));
   const wallBareOf = (run: AttachedRun) => mean(baresLike(run).map((bare) => bare.wallPerSecond));
-  const ratio = median(complete.map((run) => run.perSecond / bareOf(run)));
+  const ratios = complete.map((run) => run.perSecond / bareOf(run));
+  const ratio = median(ratios);
   const involved = complete.flatMap((run) => [run, run.bareBefore, run.bareAfter!]);
   const cpuShare = Math.min(...involved.map((run) => run.cpuShare));
   const tracers = [...new Set(involved.flatMap((run) => run.otherTracers))].sort();
@@ -560,6 +564,7 @@ function rowOf(cell: Cell, bpftraceRatio: number | undefined): TaxRow {
     bareOpsPerSecond: median(complete.map(bareOf)),
     attachedOpsPerSecond: median(complete.map((run) => run.perSecond)),
     ratio,
+    ratioRange: ratios.length < 2 ? undefined : [Math.min(...ratios), Math.max(...ratios)],
     wallRatio: median(complete.map((run) => run.wallPerSecond / wallBareOf(run))),
     cpuShare,
     notMeasured: undefined,
@@ -638,13 +643,14 @@ const ratioText = (ratio: number) => ratio.toFixed(3);
 
 export function formatTaxTable(rows: readonly TaxRow[]): string {
   return formatTable([
-    ['workload', 'tool', 'bare ops/CPU s', 'attached ops/CPU s', 'ratio', 'wall ratio', 'CPU share', 'target', 'met'],
+    ['workload', 'tool', 'bare ops/CPU s', 'attached ops/CPU s', 'ratio', 'rounds', 'wall ratio', 'CPU share', 'target', 'met'],
     ...rows.map((row) => [
       row.workload,
       row.tool,
       row.bareOpsPerSecond === undefined ? '-' : count(Math.round(row.bareOpsPerSecond)),
       row.attachedOpsPerSecond === undefined ? '-' : count(Math.round(row.attachedOpsPerSecond)),
       row.ratio === undefined ? '-' : `${ratioText(row.ratio)}${row.disturbances.length > 0 ? '*' : ''}`,
+      row.ratioRange === undefined ? '-' : row.ratioRange.map(ratioText).join('-'),
       row.wallRatio === undefined ? '-' : ratioText(row.wallRatio),
       row.cpuShare === undefined ? '-' : percent(row.cpuShare),
       row.target ?? '-',
@@ -738,6 +744,8 @@ attached run is compared with the bare run beside it that had the same ones, if 
 - **bare**, **attached**: medians over the rounds, the bare one of the mean of the bare runs
   either side of each attached run.
 - **ratio**: median over the rounds of attached / that mean. 1.000 = no cost.
+- **rounds**: the lowest and highest of those per-round ratios: two rows whose ranges
+  overlap are within this run's noise of each other, whichever median is higher.
 - **wall ratio**: the same from wall-clock ops/s. Near **ratio** when the CPU share is near
   100%; far below it would mean a cost off the workload's CPU (a lock held by the tool).
 - **CPU share**: the smallest part of CPU ${WORKLOAD_CPU} a run (attached or bare) had.
