@@ -27,6 +27,7 @@ export const DEFAULT_CAPACITY: ModelCapacity = {
 
 /** How many processes a file row names; the rest are only counted. */
 const PROCESSES_PER_FILE = 5;
+const NO_PROCESSES: readonly string[] = Object.freeze([]);
 const NS_PER_MS = 1e6;
 
 export interface ProcessRow {
@@ -164,8 +165,11 @@ interface FileState {
   path: string;
   failures: number;
   readonly opens: RollingCounter;
-  /** "comm[pid]" of the last few processes that opened it, the last first. */
-  processes: string[];
+  /**
+   * "comm[pid]" of the last few processes that opened it, the last first. Snapshots share
+   * the array: it is replaced, never changed.
+   */
+  processes: readonly string[];
   /** The comm and pid of processes[0]. */
   lastOpenerComm: string;
   lastOpenerPid: number;
@@ -231,6 +235,7 @@ export class Model {
   private secondExecsByCgroup = new Map<number, number>();
   private secondFailedOpensByPid = new Map<number, { comm: string; count: number }>();
   private secondTotals = { execs: 0, opens: 0, connects: 0 };
+  private lastOpener = { comm: '', pid: -1, name: '' };
 
   constructor(options: ModelOptions = {}) {
     this.capacity = { ...DEFAULT_CAPACITY, ...options.capacity };
@@ -390,10 +395,9 @@ export class Model {
     file.lastErrno = event.errno;
     file.operation = event.operation;
     file.lastSeenMs = seenMs;
-    // The name is built only when the opener changes: most opens are by the same process again.
+    // Only when the opener changes: most opens are by the same process again.
     if (event.tgid !== file.lastOpenerPid || event.comm !== file.lastOpenerComm) {
-      const opener = `${event.comm}[${event.tgid}]`;
-      file.processes = [opener, ...file.processes.filter((name) => name !== opener)].slice(0, PROCESSES_PER_FILE);
+      file.processes = withFirst(file.processes, this.openerName(event.comm, event.tgid), PROCESSES_PER_FILE);
       file.lastOpenerComm = event.comm;
       file.lastOpenerPid = event.tgid;
     }
@@ -414,7 +418,7 @@ export class Model {
       return Object.assign(fresh, {
         path: event.path,
         failures: 0,
-        processes: [],
+        processes: NO_PROCESSES,
         lastOpenerComm: '',
         lastOpenerPid: -1,
         lastResult: 0,
@@ -424,6 +428,14 @@ export class Model {
         lastSeenMs: seenMs,
       });
     }, opens);
+  }
+
+  /** "comm[pid]", the same string again while the same process keeps opening new paths. */
+  private openerName(comm: string, pid: number): string {
+    if (comm !== this.lastOpener.comm || pid !== this.lastOpener.pid) {
+      this.lastOpener = { comm, pid, name: `${comm}[${pid}]` };
+    }
+    return this.lastOpener.name;
   }
 
   private ingestNet(event: NetEvent, nowSecond: number): void {
@@ -697,4 +709,14 @@ export class Model {
       }),
     });
   }
+}
+
+/** first, then the others of names but first, at most limit in all: a new array. */
+function withFirst(names: readonly string[], first: string, limit: number): readonly string[] {
+  const result = [first];
+  for (const name of names) {
+    if (result.length === limit) break;
+    if (name !== first) result.push(name);
+  }
+  return result;
 }

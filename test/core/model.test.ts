@@ -129,6 +129,16 @@ test('file rows: opens, failures, the last result and the last processes, newest
   );
 });
 
+test("a file row's processes: one returning moves to the front, once, and a snapshot keeps its own", () => {
+  const model = new Model();
+  model.ingest(open(1, 'a', '/etc/hosts', 3, 1), 1);
+  model.ingest(open(2, 'b', '/etc/hosts', 3, 1), 1);
+  const before = model.snapshot(2_000).files[0]?.processes;
+  model.ingest(open(1, 'a', '/etc/hosts', 3, 1), 1);
+  assert.deepEqual(model.snapshot(2_000).files[0]?.processes, ['a[1]', 'b[2]']);
+  assert.deepEqual(before, ['b[2]', 'a[1]']);
+});
+
 test('repeats folded in the kernel count as the opens they stand for', () => {
   const model = new Model();
   model.ingest(open(5, 'poller', '/proc/stat', 3, 1), 1);
