@@ -19,7 +19,7 @@ import {
 } from './pipeline.ts';
 import {
   RESULTS_FILE,
-  buildCli,
+  buildClawtop,
   count,
   describeCommit,
   errorMessage,
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const quick = parseQuickOption(args, HELP);
   const problem = privilegeProblem() ?? ensureTracefs();
   if (problem) fail(problem, EXIT_FAILURE);
-  buildCli();
+  buildClawtop();
   buildOpenRate();
   const commit = describeCommit();
   cleanUpOnExit(() => {

@@ -21,7 +21,7 @@ import { ProcFile, parseCpuSeconds } from './proc.ts';
 import {
   CLI,
   RESULTS_FILE,
-  buildCli,
+  buildClawtop,
   count,
   describeCommit,
   errorMessage,
@@ -156,7 +156,7 @@ function timeKey(screen: TerminalClawtop, key: string, text: string): Promise<nu
 
 /**
  * Runs clawtop on a pseudo-terminal through a storm of file events and times keys. Needs
- * root, a built dist/ and build/bench/open-rate (see buildCli, buildOpenRate); kills what
+ * root, a built dist/ and build/bench/open-rate (see buildClawtop, buildOpenRate); kills what
  * it started if it fails.
  */
 export async function measureScreenLatency(options: { readonly quick: boolean }): Promise<LatencyResult> {
@@ -244,8 +244,8 @@ async function runStorm(samples: number): Promise<LatencyResult> {
 
 const SECTION_HEADING = '## screen latency (`npm run bench:latency`, bench/latency.ts)';
 
-const SECTION_INTRO = `How long the screen takes to answer a key while events pour in. The real CLI (dist/ built
-from the current source first) runs with the default monitors (${DEFAULT_MONITORS.join(', ')}) on a
+const SECTION_INTRO = `How long the screen takes to answer a key while events pour in. The real CLI (built with its BPF
+object and addon from the current source first) runs with the default monitors (${DEFAULT_MONITORS.join(', ')}) on a
 ${TERMINAL_SIZE.columns}x${TERMINAL_SIZE.rows} pseudo-terminal made by script(1) (\`script -qfec "stty rows
 ${TERMINAL_SIZE.rows} cols ${TERMINAL_SIZE.columns}; exec node ${CLI}" /dev/null\`), on its Files pane (key 2; the files
 monitor's tracepoints are attached while it is shown). A storm starts: bench/open-rate.c
@@ -282,7 +282,7 @@ async function main(): Promise<void> {
   const problem = privilegeProblem() ?? terminalProblem() ?? bpftoolProblem();
   if (problem) fail(problem, EXIT_FAILURE);
   buildOpenRate();
-  buildCli();
+  buildClawtop();
   // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
   cleanUpOnExit(killChildren);

@@ -1,7 +1,7 @@
 /**
  * Whether clawtop's memory stays flat however many distinct paths are opened: the real CLI,
- * run as users run it (`node dist/cli.js --snapshot FILE --monitors files`, dist/ built from
- * the current source first), watches a C workload (bench/open-distinct.c) open N paths that
+ * run as users run it (`node dist/cli.js --snapshot FILE --monitors files`, built with its BPF
+ * object and addon from the current source first), watches a C workload (bench/open-distinct.c) open N paths that
  * never repeat. Its RSS is sampled from /proc while it runs; after it stops, its snapshot
  * must hold at most DEFAULT_CAPACITY.files file rows. Prints one table and appends it to
  * docs/BENCHMARKS.md with the machine and commit it was measured on.
@@ -25,7 +25,7 @@ import {
   CLI,
   REPOSITORY,
   RESULTS_FILE,
-  buildCli,
+  buildClawtop,
   buildWorkload,
   count,
   describeBytes,
@@ -90,8 +90,8 @@ fails at the first component with ENOENT and costs the kernel almost nothing, ye
 monitor reports each with its path and errno, as for a real file: one new key per event for
 the files table. (Real files in a tmpfs would add inode and dentry memory in the kernel,
 not in clawtop, and slow the workload; they are not used.) clawtop runs as users run it,
-\`node dist/cli.js --snapshot FILE --monitors files\` (the README's command), with dist/
-built from the current source first (\`tsc -p tsconfig.build.json\`), until the workload is
+\`node dist/cli.js --snapshot FILE --monitors files\` (the README's command), built with its
+BPF object and addon from the current source first (\`make -C bpf\`, \`node-gyp build\`, \`tsc\`), until the workload is
 done and clawtop has gone idle (the ring drained), then gets SIGTERM and writes its snapshot.
 
 - **paths**: openat() calls the workload made. **emitted / received / dropped**: file events
@@ -418,7 +418,7 @@ async function main(): Promise<void> {
   const options = parseOptions(args);
   const problem = privilegeProblem();
   if (problem) fail(problem, EXIT_FAILURE);
-  buildCli();
+  buildClawtop();
   // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
   cleanUpOnExit(killChildren);

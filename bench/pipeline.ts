@@ -26,6 +26,7 @@ import { ensureTracefs, privilegeProblem } from '../src/core/preflight.ts';
 import {
   REPOSITORY,
   RESULTS_FILE,
+  buildClawtop,
   buildWorkload,
   count,
   describeBytes,
@@ -352,6 +353,7 @@ async function main(): Promise<void> {
   // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
   cleanUpOnExit(killWorkload);
+  buildClawtop();
 
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const { table, best, problems } = await measureProbeKeepUp({ ...options, log });

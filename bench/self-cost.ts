@@ -30,7 +30,7 @@ import { ProcFile, ThreadsWatch, parseCpuSeconds, parseMemory, type MemorySample
 import {
   CLI,
   RESULTS_FILE,
-  buildCli,
+  buildClawtop,
   count,
   describeCommit,
   errorMessage,
@@ -342,7 +342,7 @@ export interface SelfCostOptions {
 
 /**
  * Runs clawtop three ways (or the modes asked for), one after the other, each through every load. Needs root, a
- * built dist/ and build/bench/open-rate (see buildCli, buildOpenRate); kills what it
+ * built dist/ and build/bench/open-rate (see buildClawtop, buildOpenRate); kills what it
  * started if it fails.
  */
 export async function measureSelfCost(options: SelfCostOptions): Promise<SelfCostRow[]> {
@@ -388,8 +388,8 @@ function describeStep(row: Pick<SelfCostRow, 'mode' | 'load'>): string {
 
 const SECTION_HEADING = '## self cost (`npm run bench:self-cost`, bench/self-cost.ts)';
 
-const SECTION_INTRO = `What clawtop costs the host it watches. The real CLI (dist/ built from the current source
-first) runs with the default monitors (${DEFAULT_MONITORS.join(', ')}) three ways, one after
+const SECTION_INTRO = `What clawtop costs the host it watches. The real CLI (built with its BPF object and addon
+from the current source first) runs with the default monitors (${DEFAULT_MONITORS.join(', ')}) three ways, one after
 the other: **headless --metrics** (\`${clawtopCommandOf('metrics')}\`), **headless --json**
 (\`${clawtopCommandOf('json')}\`), and the **screen** on a ${TERMINAL_SIZE.columns}x${TERMINAL_SIZE.rows}
 pseudo-terminal (\`${clawtopCommandOf('screen')}\`: the files monitor's syscall tracepoints
@@ -456,7 +456,7 @@ async function main(): Promise<void> {
   const problem = privilegeProblem() ?? terminalProblem() ?? bpftoolProblem();
   if (problem) fail(problem, EXIT_FAILURE);
   buildOpenRate();
-  buildCli();
+  buildClawtop();
   // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
   cleanUpOnExit(killChildren);

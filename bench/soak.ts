@@ -1,7 +1,7 @@
 /**
  * Soak: whether clawtop's memory stays flat over a long run under a steady load. The real
- * CLI as users run it (`node dist/cli.js --snapshot FILE --monitors exec,files`, dist/ built
- * from the current source first) watches a paced workload: openat() + close() of /dev/null
+ * CLI as users run it (`node dist/cli.js --snapshot FILE --monitors exec,files`, built with
+ * its BPF object and addon from the current source first) watches a paced workload: openat() + close() of /dev/null
  * at RATE per second (bench/open-rate.c, in slices of 1 ms), each open one files event. clawtop's
  * VmRSS is read from /proc every 10 s. Flat: the mean RSS of the last minute is within 10%
  * of the mean of the second minute (the first is warm-up: tables and the heap filling).
@@ -17,7 +17,7 @@ import { readSnapshotFile } from '../src/core/snapshot-file.ts';
 import {
   CLI,
   REPOSITORY,
-  buildCli,
+  buildClawtop,
   buildWorkload,
   count,
   describeCommand,
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const options = parseOptions(args);
   if (process.getuid?.() !== 0) fail('needs root (clawtop loads BPF programs)', 1);
-  buildCli();
+  buildClawtop();
   buildWorkload(WORKLOAD_SOURCE, WORKLOAD_PROGRAM);
 
   const directory = mkdtempSync(join(tmpdir(), 'clawtop-soak-'));

@@ -21,7 +21,7 @@ import {
   CLI,
   REPOSITORY,
   RESULTS_FILE,
-  buildCli,
+  buildClawtop,
   buildWorkload,
   count,
   describeCommit,
@@ -606,7 +606,7 @@ function pinThreads(pid: number, cpus: string): void {
 export async function measureTax(options: TaxOptions): Promise<TaxRow[]> {
   if (availableParallelism() < 2) throw new Error('needs at least 2 CPUs: one for the workload, one for the tool');
   for (const target of WORKLOADS) buildWorkload(target.source, target.program);
-  buildCli();
+  buildClawtop();
   const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
   const cells: Cell[] = WORKLOADS.flatMap((target) =>
     TOOLS.filter((tool) => tool.workloads.includes(target.name)).map((tool) => {
