@@ -1,8 +1,7 @@
 /**
  * clawtop as the benchmarks that measure it from outside run it: the real CLI
  * (`node dist/cli.js`, built with its BPF object and addon from the current source first),
- * headless or on a
- * pseudo-terminal, and stopped as a user stops it, with SIGINT.
+ * headless or on a pseudo-terminal, and stopped as a user stops it, with SIGINT.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -35,28 +35,6 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The header every workload includes: an input of each program, beside its own source. */
-const WORKLOAD_HEADER = `${REPOSITORY}bench/workload.h`;
-
-/** Compiles a workload into the git-ignored build/bench/ when it is missing or older than its source or the header. */
-export function buildWorkload(source: string, program: string): void {
-  const inputs = [source, WORKLOAD_HEADER];
-  const upToDate = existsSync(program) && inputs.every((input) => statSync(input).mtimeMs <= statSync(program).mtimeMs);
-  if (upToDate) return;
-  mkdirSync(dirname(program), { recursive: true });
-  try {
-    execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', program, source], { stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    const stderr = error instanceof Error && 'stderr' in error ? String(error.stderr).trim() : '';
-    throw new Error(`failed to compile ${source}: ${stderr || errorMessage(error)}`);
-  }
-}
-
-/** What users run (the README's command). */
-export const CLI = 'dist/cli.js';
-const TSC = `${REPOSITORY}node_modules/typescript/bin/tsc`;
-const NODE_GYP = `${REPOSITORY}node_modules/node-gyp/bin/node-gyp.js`;
-
 /** Runs a build step in the repository; its output is shown only when it fails. */
 function buildStep(what: string, file: string, args: readonly string[]): void {
   try {
@@ -68,6 +46,23 @@ function buildStep(what: string, file: string, args: readonly string[]): void {
     throw new Error(`failed to build ${what}: ${output || errorMessage(error)}`);
   }
 }
+
+/** The header every workload includes: an input of each program, beside its own source. */
+const WORKLOAD_HEADER = `${REPOSITORY}bench/workload.h`;
+
+/** Compiles a workload into the git-ignored build/bench/ when it is missing or older than its source or the header. */
+export function buildWorkload(source: string, program: string): void {
+  const inputs = [source, WORKLOAD_HEADER];
+  const upToDate = existsSync(program) && inputs.every((input) => statSync(input).mtimeMs <= statSync(program).mtimeMs);
+  if (upToDate) return;
+  mkdirSync(dirname(program), { recursive: true });
+  buildStep(source, 'cc', ['-O2', '-Wall', '-Wextra', '-o', program, source]);
+}
+
+/** What users run (the README's command). */
+export const CLI = 'dist/cli.js';
+const TSC = `${REPOSITORY}node_modules/typescript/bin/tsc`;
+const NODE_GYP = `${REPOSITORY}node_modules/node-gyp/bin/node-gyp.js`;
 
 /**
  * Builds what is measured from the current source on every run, as `npm run build` does
