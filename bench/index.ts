@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every measurement of issue 6 in one run, as one table of results against
  * their targets, appended with the machine, kernel, commit and command to docs/BENCHMARKS.md,
- * followed by each part's own table. `--quick` is a pass of about three minutes.
+ * followed by each part's own table. `--quick` is a pass of about two and a half minutes.
  */
 
 import { DEFAULT_RING_SIZE_BYTES } from '../src/core/native.ts';
@@ -60,7 +60,7 @@ const HELP = `
   libbpf-tools bpftrace.
 
   FLAGS
-    --quick   a pass of about three minutes: shorter steps, fewer samples,
+    --quick   a pass of about two and a half minutes: shorter steps, fewer samples,
               1M distinct paths only
     --help    show this help
 

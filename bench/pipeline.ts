@@ -50,7 +50,7 @@ const HELP = `
   Needs root.
 
   FLAGS
-    --quick            2 s per step instead of 5 s
+    --quick            1 s per step instead of 5 s
     --ring-size SIZE   ring buffer size, a power of two from 4K to 1G (default 8M)
     --help             show this help
 
@@ -66,7 +66,7 @@ const EXIT_USAGE = 2;
 const FLAT_OUT = 0;
 const RATE_LADDER = [250_000, 500_000, 1_000_000, 1_500_000, 2_000_000, FLAT_OUT];
 export const STEP_SECONDS = 5;
-export const QUICK_STEP_SECONDS = 2;
+export const QUICK_STEP_SECONDS = 1;
 /** From issue 6 (the pipeline issue), on this 2-core machine. */
 export const TARGET_EVENTS_PER_SECOND = 1_000_000;
 /** After the workload exits, how long the ring gets to drain into the decoder. */
