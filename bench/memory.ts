@@ -2,9 +2,10 @@
  * Whether clawtop's memory stays flat however many distinct paths are opened: the real CLI,
  * run as users run it (`node dist/cli.js --snapshot FILE --monitors files`, built with its
  * BPF object and addon from the current source first), watches a C workload
- * (bench/open-distinct.c) open N paths that never repeat. Its RSS is sampled from /proc while it runs; after it stops, its snapshot
- * must hold at most DEFAULT_CAPACITY.files file rows. Prints one table and appends it to
- * docs/BENCHMARKS.md with the machine and commit it was measured on.
+ * (bench/open-distinct.c) open N paths that never repeat. Its RSS is sampled from /proc
+ * while it runs; after it stops, its snapshot must hold at most DEFAULT_CAPACITY.files file
+ * rows. Prints one table and appends it to docs/BENCHMARKS.md with the machine and commit it
+ * was measured on.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
@@ -92,7 +93,8 @@ the files table. (Real files in a tmpfs would add inode and dentry memory in the
 not in clawtop, and slow the workload; they are not used.) clawtop runs as users run it,
 \`node dist/cli.js --snapshot FILE --monitors files\` (the README's command), built with its
 BPF object and addon from the current source first (\`make -C bpf\`, \`node-gyp build\`,
-\`tsc\`), until the workload is done and clawtop has gone idle (the ring drained), then gets SIGTERM and writes its snapshot.
+\`tsc\`), until the workload is done and clawtop has gone idle (the ring drained), then
+gets SIGTERM and writes its snapshot.
 
 - **paths**: openat() calls the workload made. **emitted / received / dropped**: file events
   from the snapshot's counters (the kernel's emitted and dropped, clawtop's decoded); they

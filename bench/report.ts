@@ -64,8 +64,6 @@ export const CLI = 'dist/cli.js';
 const TSC = `${REPOSITORY}node_modules/typescript/bin/tsc`;
 const NODE_GYP = `${REPOSITORY}node_modules/node-gyp/bin/node-gyp.js`;
 
-let builtThisRun = false;
-
 /**
  * Builds what is measured from the current source on every run, as `npm run build` does
  * but incrementally: the BPF object (make), the addon that embeds it (node-gyp build) and
@@ -73,14 +71,11 @@ let builtThisRun = false;
  * a run names (docs/BENCHMARKS.md, the tax run of 2026-12-07 03:05).
  */
 export function buildClawtop(): void {
-  // Once a process: `npm run bench` builds, then measureTax, which also serves bench:tax, asks again.
-  if (builtThisRun) return;
   if (!existsSync(`${REPOSITORY}build/Makefile`)) throw new Error('clawtop is not set up here: run scripts/setup.sh');
   process.stderr.write(`bench: building the BPF object, the addon and ${CLI}\n`);
   buildStep('the BPF object', 'make', ['--no-print-directory', '-s', '-C', 'bpf']);
   buildStep('the addon', process.execPath, [NODE_GYP, 'build']);
   buildStep(CLI, process.execPath, [TSC, '-p', 'tsconfig.build.json']);
-  builtThisRun = true;
 }
 
 /** One run of a workload that counts what it did in a fixed time (bench/*-loop.c). */

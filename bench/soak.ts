@@ -3,9 +3,10 @@
  * CLI as users run it (`node dist/cli.js --snapshot FILE --monitors exec,files`, built with
  * its BPF object and addon from the current source first) watches a paced workload:
  * openat() + close() of /dev/null at RATE per second (bench/open-rate.c, in slices of 1 ms),
- * each open one files event. clawtop's VmRSS is read from /proc every 10 s. Flat: the mean RSS of the last minute is within 10%
- * of the mean of the second minute (the first is warm-up: tables and the heap filling).
- * The table and an RSS-over-time figure are appended to docs/BENCHMARKS.md.
+ * each open one files event. clawtop's VmRSS is read from /proc every 10 s. Flat: the mean
+ * RSS of the last minute is within 10% of the mean of the second minute (the first is
+ * warm-up: tables and the heap filling). The table and an RSS-over-time figure are appended
+ * to docs/BENCHMARKS.md.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';

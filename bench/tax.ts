@@ -600,13 +600,12 @@ function pinThreads(pid: number, cpus: string): void {
 
 /**
  * Measures the whole matrix: every tool on every workload it applies to. Builds the
- * workloads and dist/ first; needs root and at least 2 CPUs. This process runs on TOOL_CPU
- * meanwhile, and gets its CPUs back at the end.
+ * workloads first; needs root, a built clawtop (see buildClawtop) and at least 2 CPUs. This
+ * process runs on TOOL_CPU meanwhile, and gets its CPUs back at the end.
  */
 export async function measureTax(options: TaxOptions): Promise<TaxRow[]> {
   if (availableParallelism() < 2) throw new Error('needs at least 2 CPUs: one for the workload, one for the tool');
   for (const target of WORKLOADS) buildWorkload(target.source, target.program);
-  buildClawtop();
   const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
   const cells: Cell[] = WORKLOADS.flatMap((target) =>
     TOOLS.filter((tool) => tool.workloads.includes(target.name)).map((tool) => {
@@ -764,6 +763,7 @@ async function main(): Promise<void> {
   const options = { quick: parseQuickOption(args, HELP) };
   const problem = privilegeProblem() ?? ensureTracefs();
   if (problem) fail(problem, EXIT_FAILURE);
+  buildClawtop();
   // Read before the run: the code measured is the tree as it was when the run started.
   const commit = describeCommit();
   cleanUpOnExit(killTaxProcesses);
