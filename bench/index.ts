@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every measurement of issue 6 in one run, as one table of results against
  * their targets, appended with the machine, kernel, commit and command to docs/BENCHMARKS.md,
- * followed by each part's own table. `--quick` is a pass of about two and a half minutes.
+ * followed by each part's own table. `--quick` is a pass of about two minutes.
  */
 
 import { DEFAULT_RING_SIZE_BYTES } from '../src/core/native.ts';
@@ -11,12 +11,7 @@ import { formatFilesKeepUp, keptUp as filesKeptUp, measureFilesKeepUp } from './
 import { formatLatencyTable, latencyTargetMet, measureScreenLatency } from './latency.ts';
 import { measureMemory } from './memory.ts';
 import { buildOpenRate } from './open-rate.ts';
-import {
-  QUICK_STEP_SECONDS,
-  STEP_SECONDS,
-  TARGET_EVENTS_PER_SECOND,
-  measureProbeKeepUp,
-} from './pipeline.ts';
+import { TARGET_EVENTS_PER_SECOND, measureProbeKeepUp } from './pipeline.ts';
 import {
   RESULTS_FILE,
   buildClawtop,
@@ -60,8 +55,8 @@ const HELP = `
   libbpf-tools bpftrace.
 
   FLAGS
-    --quick   a pass of about two and a half minutes: shorter steps, fewer samples,
-              1M distinct paths only
+    --quick   a pass of about two minutes: shorter steps and windows, fewer
+              samples, no reference rows, 1M distinct paths only
     --help    show this help
 
   EXAMPLES
@@ -122,11 +117,7 @@ async function main(): Promise<void> {
   const parts: Part[] = [];
   const untrustworthy: string[] = [];
 
-  const probe = await measureProbeKeepUp({
-    stepSeconds: quick ? QUICK_STEP_SECONDS : STEP_SECONDS,
-    ringSizeBytes: DEFAULT_RING_SIZE_BYTES,
-    log,
-  });
+  const probe = await measureProbeKeepUp({ quick, ringSizeBytes: DEFAULT_RING_SIZE_BYTES, log });
   untrustworthy.push(...probe.problems);
   summary.push({
     measure: 'keep-up, benchmark probe',

@@ -17,7 +17,7 @@ import { FILES_PANE } from '../src/ui/panes.ts';
 import { killChildren } from './children.ts';
 import { bpftoolProblem, launchInTerminal, stripEscapes, terminalProblem, type TerminalClawtop } from './clawtop.ts';
 import { buildOpenRate, prepareOpenRate } from './open-rate.ts';
-import { ProcFile, parseCpuSeconds } from './proc.ts';
+import { CpuClock } from './proc.ts';
 import {
   CLI,
   RESULTS_FILE,
@@ -66,7 +66,10 @@ const MIN_GAP_MS = 100;
 const MAX_GAP_MS = 300;
 /** Once the storm has started, before the first key: the ring and clawtop reach their pace. */
 const WARM_UP_SECONDS = 2;
-/** The storm's length: the warm-up, this much per key, and the margin below. */
+/**
+ * The storm's longest run: the warm-up, this much per key, and the margin below. It is
+ * stopped once the keys are done.
+ */
 const STORM_SECONDS_PER_SAMPLE = 0.4;
 /** Keys are pressed only while the storm has at least this left to run. */
 const STORM_MARGIN_SECONDS = 1.5;
@@ -95,7 +98,7 @@ export interface LatencyResult {
   readonly eventsPerSecond: number;
   /** Of those, events dropped because the ring was full. */
   readonly dropped: number;
-  /** clawtop's CPU (utime + stime, all threads) during the keys, in percent of one core. */
+  /** clawtop's CPU (the run time of all its threads) during the keys, in percent of one core. */
   readonly cpuPercent: number;
   /** The host's 1-minute load average when the keys ended. */
   readonly loadAverage: number;
@@ -186,20 +189,23 @@ async function runStorm(samples: number): Promise<LatencyResult> {
 
   const stormSeconds = Math.ceil(WARM_UP_SECONDS + samples * STORM_SECONDS_PER_SAMPLE + STORM_MARGIN_SECONDS);
   const storm = await prepareOpenRate(STORM_RATE, stormSeconds, DISTINCT_PATHS);
-  const stat = new ProcFile(`/proc/${screen.pid}/stat`);
+  const cpuClock = new CpuClock(screen.pid);
   // bpftool's exec and opens are events for clawtop: read just outside the keys.
   const read = (): Reading => ({
     atMs: performance.now(),
-    cpuSeconds: parseCpuSeconds(stat.read() ?? '') ?? NaN,
+    cpuSeconds: cpuClock.read()?.totalSeconds ?? NaN,
     ...screen.kernelCounters(),
   });
   const latenciesMs: number[] = [];
   let unanswered = 0;
   let before: Reading;
   let after: Reading;
+  let stormStartMs: number;
+  let stormStopMs: number;
   try {
     storm.start();
-    const stormEndMs = performance.now() + stormSeconds * 1000;
+    stormStartMs = performance.now();
+    const stormEndMs = stormStartMs + stormSeconds * 1000;
     await sleep(WARM_UP_SECONDS * 1000);
     before = read();
     let helpShown = false;
@@ -214,8 +220,10 @@ async function runStorm(samples: number): Promise<LatencyResult> {
       await sleep(MIN_GAP_MS + Math.random() * (MAX_GAP_MS - MIN_GAP_MS));
     }
     after = read();
+    storm.stop();
+    stormStopMs = performance.now();
   } finally {
-    stat.close();
+    cpuClock.stop();
   }
   const loadAverage = loadavg()[0]!;
   screen.checkAlive('stopped during the storm');
@@ -231,7 +239,7 @@ async function runStorm(samples: number): Promise<LatencyResult> {
     p99Ms: unanswered > 0 ? Infinity : percentile(sorted, 0.99),
     maxMs: unanswered > 0 ? Infinity : (sorted.at(-1) ?? NaN),
     stormTargetRate: STORM_RATE,
-    stormOpensPerSecond: calls / stormSeconds,
+    stormOpensPerSecond: calls / Math.min(stormSeconds, (stormStopMs - stormStartMs) / 1000),
     eventsPerSecond: (after.emitted - before.emitted) / seconds,
     dropped: after.dropped - before.dropped,
     cpuPercent: ((after.cpuSeconds - before.cpuSeconds) / seconds) * 100,
@@ -265,8 +273,8 @@ counts).
   cannot make ${count(STORM_RATE)}). **events/s**: events clawtop's kernel programs emitted a
   second during the keys, all monitors (the storm's and the rest of the host's), from its
   \`event_counters\` map read with bpftool. **dropped**: of those, events lost because the
-  ring was full. **CPU %**: clawtop's utime + stime (all threads) during the keys, in
-  percent of one core. **load avg**: the host's 1-minute load average then.
+  ring was full. **CPU %**: clawtop's CPU time (the run time of all its threads, from
+  /proc/PID/task/*/schedstat) during the keys, in percent of one core. **load avg**: the host's 1-minute load average then.
 
 Target (issue 6): **p99 below ${TARGET_P99_MS} ms** during a storm of about ${count(STORM_RATE)} events/s.
 `;

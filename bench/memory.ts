@@ -21,7 +21,7 @@ import { DEFAULT_RING_SIZE_BYTES, parseByteSize, ringSizeProblem } from '../src/
 import { privilegeProblem } from '../src/core/preflight.ts';
 import { readSnapshotFile, type SnapshotDocument } from '../src/core/snapshot-file.ts';
 import { describeExit, killChildren, track } from './children.ts';
-import { ProcFile, mapsRing, parseCpuSeconds, parseMemory, type MemorySample } from './proc.ts';
+import { CpuClock, ProcFile, mapsRing, parseMemory, type MemorySample } from './proc.ts';
 import {
   CLI,
   REPOSITORY,
@@ -164,7 +164,7 @@ function parseOptions(args: string[]): Options {
 /** Follows one clawtop process: RSS every RSS_SAMPLE_MS until stop(), and its CPU time on demand. */
 class ProcessWatch {
   private readonly status: ProcFile;
-  private readonly stat: ProcFile;
+  private readonly cpuClock: CpuClock;
   private readonly timer: NodeJS.Timeout;
   /** The last sample taken while the process was alive, and the one with the highest VmRSS. */
   last: MemorySample | undefined;
@@ -172,7 +172,7 @@ class ProcessWatch {
 
   constructor(readonly pid: number) {
     this.status = new ProcFile(`/proc/${pid}/status`);
-    this.stat = new ProcFile(`/proc/${pid}/stat`);
+    this.cpuClock = new CpuClock(pid);
     this.sample();
     this.timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
   }
@@ -187,8 +187,7 @@ class ProcessWatch {
   }
 
   cpuSeconds(): number {
-    const text = this.stat.read();
-    const seconds = text === undefined ? undefined : parseCpuSeconds(text);
+    const seconds = this.cpuClock.read()?.totalSeconds;
     if (seconds === undefined) throw new Error(`failed to read the CPU time of clawtop (pid ${this.pid})`);
     return seconds;
   }
@@ -201,7 +200,7 @@ class ProcessWatch {
   stop(): void {
     clearInterval(this.timer);
     this.status.close();
-    this.stat.close();
+    this.cpuClock.stop();
   }
 }
 

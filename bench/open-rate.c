@@ -9,14 +9,15 @@
  *
  * USAGE: open-rate RATE SECONDS DISTINCT
  *   Waits for one byte on stdin (the benchmark sends it once clawtop is reading its ring),
- *   makes RATE opens a second (0 = as fast as it can) for SECONDS, prints the number of
- *   opens made and exits.
+ *   makes RATE opens a second (0 = as fast as it can) for SECONDS, or until SIGTERM,
+ *   prints the number of opens made and exits.
  * EXAMPLES:
  *   echo | open-rate 10000 5 1000    # ten thousand opens a second over 1000 paths
  *   echo | open-rate 0 2 0           # open and close /dev/null as fast as it can
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,14 @@
 
 static uint64_t distinct;
 static uint64_t next_path;
+/* Set by SIGTERM: a benchmark that has what it needs ends the run early. */
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int signal_number)
+{
+	(void)signal_number;
+	stop_requested = 1;
+}
 
 static uint64_t open_dev_null(uint64_t count)
 {
@@ -76,7 +85,7 @@ static uint64_t run_flat_out(uint64_t end_ns)
 {
 	uint64_t calls = 0;
 
-	while (now_ns() < end_ns)
+	while (!stop_requested && now_ns() < end_ns)
 		calls += open_paths(CALLS_PER_CLOCK_READ);
 	return calls;
 }
@@ -92,7 +101,7 @@ static uint64_t run_paced(uint64_t rate, uint64_t seconds, uint64_t start_ns)
 	uint64_t calls = 0;
 	uint64_t now;
 
-	while ((now = now_ns()) < end_ns) {
+	while (!stop_requested && (now = now_ns()) < end_ns) {
 		uint64_t slice = (now - start_ns) / SLICE_NS;
 		uint64_t due = rate * (slice + 1) / SLICES_PER_SECOND;
 
@@ -132,6 +141,10 @@ int main(int argc, char **argv)
 	}
 	if (die_with_parent("open-rate"))
 		return 1;
+	if (signal(SIGTERM, request_stop) == SIG_ERR) {
+		fprintf(stderr, "open-rate: failed to handle SIGTERM: %s\n", strerror(errno));
+		return 1;
+	}
 	if (wait_for_start())
 		return 1;
 

@@ -21,11 +21,16 @@ export function buildOpenRate(): void {
 export interface OpenRateRun {
   /** Sends the start byte: the calls begin. */
   start(): void;
-  /** Resolves with the calls made, once the workload has run its seconds. */
+  /** Ends the calls before the workload's seconds are up; done then resolves as usual. */
+  stop(): void;
+  /** Resolves with the calls made, once the workload has run its seconds or been stopped. */
   readonly done: Promise<number>;
 }
 
-/** Spawns the workload, waiting for its start byte: RATE calls a second (0: flat out) for SECONDS. */
+/**
+ * Spawns the workload, waiting for its start byte: RATE calls a second (0: flat out) for
+ * SECONDS, or until stopped.
+ */
 export async function prepareOpenRate(rate: number, seconds: number, distinct: number): Promise<OpenRateRun> {
   const workload: ChildProcessByStdio<Writable, Readable, null> = track(
     spawn(PROGRAM, [String(rate), String(seconds), String(distinct)], { stdio: ['pipe', 'pipe', 'inherit'] }),
@@ -42,5 +47,5 @@ export async function prepareOpenRate(rate: number, seconds: number, distinct: n
   });
   // Awaited by the caller; until then, a failure must not be an unhandled rejection.
   done.catch(() => undefined);
-  return { start: () => workload.stdin.end('s'), done };
+  return { start: () => workload.stdin.end('s'), stop: () => workload.kill('SIGTERM'), done };
 }

@@ -2,10 +2,10 @@
  * What clawtop itself costs the host it watches: the CPU (of one core) and memory of the
  * real CLI, run three ways with the default monitors (headless with --metrics, headless
  * streaming --json to /dev/null, and the screen on a 120x32 pseudo-terminal), while a C
- * workload (bench/open-rate.c) makes 0, 1k, 10k and 100k file events a second. CPU is
- * utime + stime of the whole process from /proc/PID/stat over a window, after clawtop has
- * attached and warmed up; memory is VmRSS at the window's end and VmHWM. Run on its own,
- * prints one table and appends it to docs/BENCHMARKS.md.
+ * workload (bench/open-rate.c) makes 0, 1k, 10k and 100k file events a second. CPU is the
+ * run time of all its threads (the schedstat file of each /proc/PID/task) over a window,
+ * after clawtop has attached and warmed up; memory is VmRSS at the window's end and VmHWM.
+ * Run on its own, prints one table and appends it to docs/BENCHMARKS.md.
  */
 import { createServer, type AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
@@ -26,7 +26,7 @@ import {
   type TerminalClawtop,
 } from './clawtop.ts';
 import { buildOpenRate, prepareOpenRate } from './open-rate.ts';
-import { ProcFile, ThreadsWatch, parseCpuSeconds, parseMemory, type MemorySample } from './proc.ts';
+import { CpuClock, ProcFile, parseMemory, type MemorySample } from './proc.ts';
 import {
   CLI,
   RESULTS_FILE,
@@ -53,7 +53,7 @@ const HELP = `
   to docs/BENCHMARKS.md. Needs root, script(1) (util-linux) and bpftool.
 
   FLAGS
-    --quick   a 3 s window per step instead of 10 s
+    --quick   a 2 s window per step instead of 10 s
     --mode M  only one of the three ways: metrics, json or screen
     --help    show this help
 
@@ -88,7 +88,7 @@ interface Timing {
 }
 
 const FULL_TIMING: Timing = { firstWarmUpSeconds: 10, warmUpSeconds: 2, windowSeconds: 10 };
-const QUICK_TIMING: Timing = { firstWarmUpSeconds: 2, warmUpSeconds: 1, windowSeconds: 3 };
+const QUICK_TIMING: Timing = { firstWarmUpSeconds: 2, warmUpSeconds: 1, windowSeconds: 2 };
 
 /** From issue 6: CPU % of one core, per load; RSS for every row. */
 const TARGET_CPU_PERCENT: Readonly<Record<number, { readonly headless: number; readonly screen: number }>> = {
@@ -131,7 +131,7 @@ export interface SelfCostRow {
   /** Of those, events dropped because the ring was full. */
   readonly dropped: number;
   readonly windowSeconds: number;
-  /** utime + stime of all threads over the window, in percent of one core. */
+  /** The run time of all threads over the window, in percent of one core. */
   readonly cpuPercent: number;
   /** The same, of the main (JavaScript) thread only. */
   readonly mainThreadPercent: number;
@@ -234,22 +234,19 @@ async function waitUntilReady(mode: SelfCostMode, clawtop: Clawtop): Promise<voi
 
 /** clawtop's CPU time, per thread and in all, and its memory, read from /proc. */
 class ClawtopWatch {
-  private readonly stat: ProcFile;
   private readonly status: ProcFile;
-  private readonly threads: ThreadsWatch;
+  private readonly cpuClock: CpuClock;
 
   constructor(private readonly clawtop: Clawtop) {
-    this.stat = new ProcFile(`/proc/${clawtop.pid}/stat`);
     this.status = new ProcFile(`/proc/${clawtop.pid}/status`);
-    this.threads = new ThreadsWatch(clawtop.pid);
+    this.cpuClock = new CpuClock(clawtop.pid);
   }
 
   cpu(): { readonly atMs: number; readonly totalSeconds: number; readonly mainSeconds: number } {
-    const text = this.stat.read();
-    const totalSeconds = text === undefined ? undefined : parseCpuSeconds(text);
-    const mainSeconds = this.threads.cpuSecondsByName().get('main');
-    if (totalSeconds === undefined || mainSeconds === undefined) throw this.clawtop.failure('disappeared');
-    return { atMs: performance.now(), totalSeconds, mainSeconds };
+    const reading = this.cpuClock.read();
+    if (reading === undefined) throw this.clawtop.failure('disappeared');
+    const mainSeconds = reading.secondsByName.get('main') ?? 0;
+    return { atMs: performance.now(), totalSeconds: reading.totalSeconds, mainSeconds };
   }
 
   memory(): MemorySample {
@@ -260,9 +257,8 @@ class ClawtopWatch {
   }
 
   stop(): void {
-    this.stat.close();
     this.status.close();
-    this.threads.stop();
+    this.cpuClock.stop();
   }
 }
 
@@ -404,8 +400,9 @@ has passed.
   (the machine is shared; where the rest is large, a note says so). Read from clawtop's
   \`event_counters\` map with bpftool before and after the window. **dropped**: of those,
   events lost in the window because the ring was full.
-- **CPU %**: utime + stime of the whole process (all threads) from /proc/PID/stat over the
-  window, in percent of one core; **main thread %**: the JavaScript thread's share (the rest
+- **CPU %**: the run time of all the process's threads over the window (the nanosecond
+  counts of /proc/PID/task/*/schedstat, not /proc/PID/stat's 10 ms ticks), in percent of
+  one core; **main thread %**: the JavaScript thread's share (the rest
   is the ring reader and node's own threads: GC, compiler). **RSS MB**: VmRSS at the window's
   end; **peak RSS MB**: VmHWM then.
 - **load avg**: the host's 1-minute load average at the window's end. The machine is shared,

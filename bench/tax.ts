@@ -50,7 +50,8 @@ const HELP = `
   attach on this kernel is shown as "not measured" with the reason.
 
   FLAGS
-    --quick   1 round of 1 s runs, about a minute (default: 3 rounds of 2 s,
+    --quick   1 round of 1 s runs without the reference row (bpftrace at
+              sys_exit_openat), about a minute (default: 3 rounds of 2 s,
               about 5 minutes)
     --help    show this help
 
@@ -69,10 +70,12 @@ interface Plan {
   /** Each round runs every tool once per workload, each attached run between two bare runs. */
   readonly rounds: number;
   readonly runSeconds: number;
+  /** Whether to run the tools that are references, not peers (Tool.reference). */
+  readonly references: boolean;
 }
 
-const FULL_PLAN: Plan = { rounds: 3, runSeconds: 2 };
-const QUICK_PLAN: Plan = { rounds: 1, runSeconds: 1 };
+const FULL_PLAN: Plan = { rounds: 3, runSeconds: 2, references: true };
+const QUICK_PLAN: Plan = { rounds: 1, runSeconds: 1, references: false };
 
 /** A tool is attached once its BPF attachments have stopped changing for this many polls. */
 const ATTACH_POLL_MS = 50;
@@ -126,6 +129,8 @@ interface Tool {
   /** clawtop's monitors, for its targets; undefined for the peers. */
   readonly monitors?: readonly MonitorName[];
   readonly command: (workload: WorkloadName) => Command;
+  /** Not a peer: a row that explains another row's number, left out of the quick pass. */
+  readonly reference?: boolean;
 }
 
 const ALL_WORKLOADS = WORKLOAD_NAMES;
@@ -197,11 +202,14 @@ const BPFTRACE = bpftrace('bpftrace', ALL_WORKLOADS, (workloadName) => BPFTRACE_
  * A reference, not a target: the hook the files fallback needs (the fd an open returns),
  * where the kernel's own exit tracepoint work costs more than at the enter.
  */
-const BPFTRACE_AT_OPENAT_EXIT = bpftrace(
-  'bpftrace at sys_exit_openat',
-  ['getppid', 'open/close'],
-  () => 'tracepoint:syscalls:sys_exit_openat { @[comm] = count(); }',
-);
+const BPFTRACE_AT_OPENAT_EXIT: Tool = {
+  ...bpftrace(
+    'bpftrace at sys_exit_openat',
+    ['getppid', 'open/close'],
+    () => 'tracepoint:syscalls:sys_exit_openat { @[comm] = count(); }',
+  ),
+  reference: true,
+};
 
 const CLAWTOP_DEFAULT = clawtop('clawtop (default)', undefined);
 
@@ -608,10 +616,12 @@ export async function measureTax(options: TaxOptions): Promise<TaxRow[]> {
   for (const target of WORKLOADS) buildWorkload(target.source, target.program);
   const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
   const cells: Cell[] = WORKLOADS.flatMap((target) =>
-    TOOLS.filter((tool) => tool.workloads.includes(target.name)).map((tool) => {
-      const command = tool.command(target.name);
-      return { tool, workload: target.name, runs: [], notMeasured: 'missing' in command ? command.missing : undefined };
-    }),
+    TOOLS.filter((tool) => tool.workloads.includes(target.name) && (plan.references || !tool.reference)).map(
+      (tool) => {
+        const command = tool.command(target.name);
+        return { tool, workload: target.name, runs: [], notMeasured: 'missing' in command ? command.missing : undefined };
+      },
+    ),
   );
   const tracers = otherTracers(undefined);
   if (tracers.length > 0) {
@@ -687,7 +697,8 @@ export function formatTaxNotes(rows: readonly TaxRow[]): string[] {
 export function describeTaxPlan(options: TaxOptions): string {
   const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
   const rounds = `${plan.rounds} round${plan.rounds === 1 ? '' : 's'}`;
-  return `${rounds} of ${plan.runSeconds} s runs; workload on CPU ${WORKLOAD_CPU}, tools and benchmark on CPU ${TOOL_CPU}`;
+  const references = plan.references ? '' : ', no reference rows';
+  return `${rounds} of ${plan.runSeconds} s runs${references}; workload on CPU ${WORKLOAD_CPU}, tools and benchmark on CPU ${TOOL_CPU}`;
 }
 
 function describeCommands(): string {
@@ -723,10 +734,11 @@ bpftrace counts in a kernel map the events of clawtop's hook, or the nearest tra
 (kprobes are not configured on the development VM); on getppid it shows what any syscall
 tracepoint costs unrelated syscalls, which clawtop's files monitor pays where it falls back
 to the openat tracepoints (no BPF LSM). The files fallback needs the exit of openat (the fd
-it returned), and the row "bpftrace at sys_exit_openat" shows what that hook alone costs:
-on 6.18 more than the enter, in the kernel's perf_syscall_exit. tcpconnect needs a kprobe or fentry on
-tcp_v4_connect; tcplife watches connections with the inet_sock_set_state tracepoint, as
-clawtop does, and stands in for it where tcpconnect cannot attach.
+it returned), and the row "bpftrace at sys_exit_openat" (not in the quick pass) shows what
+that hook alone costs: on 6.18 more than the enter, in the kernel's perf_syscall_exit.
+tcpconnect needs a kprobe or fentry on tcp_v4_connect; tcplife watches connections with the
+inet_sock_set_state tracepoint, as clawtop does, and stands in for it where tcpconnect
+cannot attach.
 
 Protocol: per workload, bare, tool, bare, tool, ..., bare, the tools' order rotated each
 round; a tool's run starts once its BPF links and perf events (counted in /proc/PID/fd) have
