@@ -274,7 +274,8 @@ counts).
   second during the keys, all monitors (the storm's and the rest of the host's), from its
   \`event_counters\` map read with bpftool. **dropped**: of those, events lost because the
   ring was full. **CPU %**: clawtop's CPU time (the run time of all its threads, from
-  /proc/PID/task/*/schedstat) during the keys, in percent of one core. **load avg**: the host's 1-minute load average then.
+  /proc/PID/task/*/schedstat) during the keys, in percent of one core. **load avg**: the
+  host's 1-minute load average then.
 
 Target (issue 6): **p99 below ${TARGET_P99_MS} ms** during a storm of about ${count(STORM_RATE)} events/s.
 `;

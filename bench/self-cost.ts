@@ -402,9 +402,9 @@ has passed.
   events lost in the window because the ring was full.
 - **CPU %**: the run time of all the process's threads over the window (the nanosecond
   counts of /proc/PID/task/*/schedstat, not /proc/PID/stat's 10 ms ticks), in percent of
-  one core; **main thread %**: the JavaScript thread's share (the rest
-  is the ring reader and node's own threads: GC, compiler). **RSS MB**: VmRSS at the window's
-  end; **peak RSS MB**: VmHWM then.
+  one core; **main thread %**: the JavaScript thread's share (the rest is the ring reader
+  and node's own threads: GC, compiler). **RSS MB**: VmRSS at the window's end; **peak RSS
+  MB**: VmHWM then.
 - **load avg**: the host's 1-minute load average at the window's end. The machine is shared,
   and on 2 CPUs a load above 2 means clawtop waited for a CPU: CPU time stays its own, but
   caches are cold and numbers noisy.
