@@ -23,6 +23,8 @@ const OPEN_CLOSE_DEV_NULL = '0';
 const DEV_NULL = '/dev/null';
 const FLAT_OUT = 0;
 const RATE_LADDER = [100_000, 200_000, 400_000, FLAT_OUT];
+const STEP_SECONDS = 3;
+const QUICK_STEP_SECONDS = 1;
 const DRAIN_TIMEOUT_MS = 2000;
 const DRAIN_POLL_MS = 10;
 
@@ -113,7 +115,8 @@ async function runStep(engine: Engine, targetRate: number, seconds: number): Pro
 
 /** The ladder, each step a fresh workload, one engine (the files monitor only) for all. */
 export async function measureFilesKeepUp(options: {
-  readonly stepSeconds: number;
+  /** 1 s steps instead of 3 s. */
+  readonly quick: boolean;
   readonly log: (line: string) => void;
 }): Promise<FilesKeepUpStep[]> {
   buildWorkload(WORKLOAD_SOURCE, WORKLOAD_PROGRAM);
@@ -122,7 +125,7 @@ export async function measureFilesKeepUp(options: {
   try {
     engine.start();
     for (const rate of RATE_LADDER) {
-      const step = await runStep(engine, rate, options.stepSeconds);
+      const step = await runStep(engine, rate, options.quick ? QUICK_STEP_SECONDS : STEP_SECONDS);
       steps.push(step);
       const label = rate === FLAT_OUT ? 'flat out' : `${count(rate)}/s`;
       options.log(`files keep-up ${label}: ${count(step.opensPerSecond)} opens/s, ${count(step.dropped)} dropped`);
