@@ -72,6 +72,7 @@ interface Ladder {
 const FULL_LADDER: Ladder = { rates: [250_000, 500_000, 1_000_000, 1_500_000, 2_000_000, FLAT_OUT], stepSeconds: 5 };
 /** The target's rate, either side of it, and the most the loop can make. */
 const QUICK_LADDER: Ladder = { rates: [500_000, 1_000_000, 2_000_000, FLAT_OUT], stepSeconds: 1 };
+const ladderOf = (quick: boolean): Ladder => (quick ? QUICK_LADDER : FULL_LADDER);
 /** From issue 6 (the pipeline issue), on this 2-core machine. */
 export const TARGET_EVENTS_PER_SECOND = 1_000_000;
 /** After the workload exits, how long the ring gets to drain into the decoder. */
@@ -328,7 +329,7 @@ export async function measureProbeKeepUp(options: {
     session.setMonitor('bench', true);
     session.start(onBatch);
     const ring = describeBytes(options.ringSizeBytes);
-    const { rates, stepSeconds } = options.quick ? QUICK_LADDER : FULL_LADDER;
+    const { rates, stepSeconds } = ladderOf(options.quick);
     options.log(`probe keep-up: ${rates.length} steps of ${stepSeconds} s, ring ${ring}`);
     for (const rate of rates) {
       const step = await runStep(session, ingest, rate, stepSeconds);
@@ -374,7 +375,7 @@ async function main(): Promise<void> {
     SECTION_INTRO,
     [
       ...runHeading('pipeline', commit, args),
-      `- steps: ${(options.quick ? QUICK_LADDER : FULL_LADDER).stepSeconds} s each, ring ${describeBytes(options.ringSizeBytes)}`,
+      `- steps: ${ladderOf(options.quick).stepSeconds} s each, ring ${describeBytes(options.ringSizeBytes)}`,
       '',
       table,
       '',

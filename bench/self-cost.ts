@@ -77,9 +77,10 @@ export const TERMINAL_SIZE = { columns: 120, rows: 32 } as const;
 interface Timing {
   /**
    * After clawtop attached, before its first (idle) window: startup work settles. V8's
-   * memory reducer runs two full collections about 8 s after start (~50 ms of CPU, once);
-   * in a window from 3 s it read 0.40% idle where the steady state is 0.1-0.2%. The quick
-   * pass's idle window ends before them.
+   * memory reducer runs two or three full collections about 8 s after the last startup
+   * mark-compact (~50 ms of CPU, once; 8-9.5 s after start headless, 10-12 s on the
+   * screen); in a window from 3 s it read 0.40% idle where the steady state is 0.1-0.2%.
+   * The quick pass's idle window ends before them; a later quick window may hold them.
    */
   readonly firstWarmUpSeconds: number;
   /** After a workload starts, before its window. */
