@@ -159,7 +159,7 @@ function timeKey(screen: TerminalClawtop, key: string, text: string): Promise<nu
 
 /**
  * Runs clawtop on a pseudo-terminal through a storm of file events and times keys. Needs
- * root, a built dist/ and build/bench/open-rate (see buildClawtop, buildOpenRate); kills what
+ * root, a built clawtop and build/bench/open-rate (see buildClawtop, buildOpenRate); kills what
  * it started if it fails.
  */
 export async function measureScreenLatency(options: { readonly quick: boolean }): Promise<LatencyResult> {

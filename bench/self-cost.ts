@@ -90,6 +90,7 @@ interface Timing {
 
 const FULL_TIMING: Timing = { firstWarmUpSeconds: 10, warmUpSeconds: 2, windowSeconds: 10 };
 const QUICK_TIMING: Timing = { firstWarmUpSeconds: 2, warmUpSeconds: 1, windowSeconds: 2 };
+const timingOf = (quick: boolean): Timing => (quick ? QUICK_TIMING : FULL_TIMING);
 
 /** From issue 6: CPU % of one core, per load; RSS for every row. */
 const TARGET_CPU_PERCENT: Readonly<Record<number, { readonly headless: number; readonly screen: number }>> = {
@@ -338,12 +339,12 @@ export interface SelfCostOptions {
 }
 
 /**
- * Runs clawtop three ways (or the modes asked for), one after the other, each through every load. Needs root, a
- * built dist/ and build/bench/open-rate (see buildClawtop, buildOpenRate); kills what it
- * started if it fails.
+ * Runs clawtop three ways (or the modes asked for), one after the other, each through every
+ * load. Needs root, a built clawtop and build/bench/open-rate (see buildClawtop,
+ * buildOpenRate); kills what it started if it fails.
  */
 export async function measureSelfCost(options: SelfCostOptions): Promise<SelfCostRow[]> {
-  const timing = options.quick ? QUICK_TIMING : FULL_TIMING;
+  const timing = timingOf(options.quick);
   const rows: SelfCostRow[] = [];
   try {
     for (const mode of options.modes ?? SELF_COST_MODES) rows.push(...(await measureMode(mode, timing)));
@@ -471,7 +472,7 @@ async function main(): Promise<void> {
     const list = problems.join('\n  ');
     fail(`not recorded in docs/BENCHMARKS.md, the run is not trustworthy:\n  ${list}`, EXIT_FAILURE);
   }
-  const timing = options.quick ? QUICK_TIMING : FULL_TIMING;
+  const timing = timingOf(options.quick);
   recordResults(
     SECTION_HEADING,
     SECTION_INTRO,

@@ -76,6 +76,7 @@ interface Plan {
 
 const FULL_PLAN: Plan = { rounds: 3, runSeconds: 2, references: true };
 const QUICK_PLAN: Plan = { rounds: 1, runSeconds: 1, references: false };
+const planOf = (options: TaxOptions): Plan => (options.quick ? QUICK_PLAN : FULL_PLAN);
 
 /** A tool is attached once its BPF attachments have stopped changing for this many polls. */
 const ATTACH_POLL_MS = 50;
@@ -614,7 +615,7 @@ function pinThreads(pid: number, cpus: string): void {
 export async function measureTax(options: TaxOptions): Promise<TaxRow[]> {
   if (availableParallelism() < 2) throw new Error('needs at least 2 CPUs: one for the workload, one for the tool');
   for (const target of WORKLOADS) buildWorkload(target.source, target.program);
-  const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
+  const plan = planOf(options);
   const cells: Cell[] = WORKLOADS.flatMap((target) =>
     TOOLS.filter((tool) => tool.workloads.includes(target.name) && (plan.references || !tool.reference)).map(
       (tool) => {
@@ -695,7 +696,7 @@ export function formatTaxNotes(rows: readonly TaxRow[]): string[] {
 }
 
 export function describeTaxPlan(options: TaxOptions): string {
-  const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
+  const plan = planOf(options);
   const rounds = `${plan.rounds} round${plan.rounds === 1 ? '' : 's'}`;
   const references = plan.references ? '' : ', no reference rows';
   return `${rounds} of ${plan.runSeconds} s runs${references}; workload on CPU ${WORKLOAD_CPU}, tools and benchmark on CPU ${TOOL_CPU}`;
