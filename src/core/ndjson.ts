@@ -4,6 +4,14 @@ import type { ClawtopEvent } from './decode.ts';
 import type { KindTotals } from './engine.ts';
 import { receivedPerSecondByMonitor } from './monitor-rates.ts';
 
+/** The bytes of a line's process fields (tgid to comm), and what they say. */
+type ProcessPart = Pick<ClawtopEvent, 'tgid' | 'tid' | 'ppid' | 'uid' | 'cgroupId' | 'comm'> & { readonly bytes: Uint8Array };
+/** The bytes of a line's end, from its cgroup path on. */
+interface CgroupPathPart {
+  readonly cgroupPath: string | null;
+  readonly bytes: Uint8Array;
+}
+
 /** Records carry CLOCK_MONOTONIC nanoseconds; node's hrtime reads the same clock. */
 export function monotonicToWallClockMs(nowWallMs = Date.now(), nowMonotonicNs = process.hrtime.bigint()) {
   const offsetMs = nowWallMs - Number(nowMonotonicNs) / 1e6;
@@ -21,6 +29,9 @@ const BACKSLASH = 0x5c;
 const MINUS = 0x2d;
 const DIGIT_ZERO = 0x30;
 const BILLION = 1e9;
+/** Kept parts of lines, of each kind; each keeps the chunk it lies in from being collected. */
+const PART_SLOTS = 16;
+const PART_SLOT_MASK = PART_SLOTS - 1;
 
 /**
  * The --json lines, written as bytes into a chunk that is handed to output when full or
@@ -30,6 +41,10 @@ const BILLION = 1e9;
  * built as a string was some thirty pieces, then a flat copy of the text, then its UTF-8
  * for the write, and collecting that garbage made five times the young-generation GCs
  * and a fifth of --json's CPU.
+ *
+ * A flood comes from a few threads, in a few cgroups: the bytes of a line's process (tgid
+ * to comm) and of its cgroup path are kept and copied whole into the next lines that have
+ * the same, which takes a third off the cost of a file line.
  */
 export class NdjsonWriter {
   private chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
@@ -37,6 +52,10 @@ export class NdjsonWriter {
   /** Where the line being written starts; lines before it are whole. */
   private lineStart = 0;
   private readonly isoTime = createIsoTimeFormatter();
+  /** By tid: threads of a flood on several CPUs come interleaved in the ring. */
+  private readonly processParts = new Array<ProcessPart | undefined>(PART_SLOTS);
+  /** By cgroup id. */
+  private readonly cgroupPathParts = new Array<CgroupPathPart | undefined>(PART_SLOTS);
 
   constructor(
     /** Takes the bytes over: they are never written to again. */
@@ -70,6 +89,28 @@ export class NdjsonWriter {
     this.ascii(event.kind);
     this.ascii('","timestampNs":');
     this.number(event.timestampNs);
+    this.processFields(event);
+    this.kindFields(event);
+    this.cgroupPathAndEnd(event.cgroupId, this.resolveCgroupPath(event.cgroupId) ?? null);
+    this.lineStart = this.used;
+  }
+
+  private processFields(event: ClawtopEvent): void {
+    const slot = event.tid & PART_SLOT_MASK;
+    const last = this.processParts[slot];
+    if (
+      last !== undefined &&
+      last.tid === event.tid &&
+      last.tgid === event.tgid &&
+      last.ppid === event.ppid &&
+      last.uid === event.uid &&
+      last.cgroupId === event.cgroupId &&
+      last.comm === event.comm
+    ) {
+      this.copy(last.bytes);
+      return;
+    }
+    const start = this.used - this.lineStart;
     this.ascii(',"tgid":');
     this.number(event.tgid);
     this.ascii(',"tid":');
@@ -82,11 +123,31 @@ export class NdjsonWriter {
     this.number(event.cgroupId);
     this.ascii(',"comm":');
     this.string(event.comm);
-    this.kindFields(event);
+    const { tgid, tid, ppid, uid, cgroupId, comm } = event;
+    this.processParts[slot] = { tgid, tid, ppid, uid, cgroupId, comm, bytes: this.lineBytesFrom(start) };
+  }
+
+  private cgroupPathAndEnd(cgroupId: number, cgroupPath: string | null): void {
+    const slot = cgroupId & PART_SLOT_MASK;
+    const last = this.cgroupPathParts[slot];
+    if (last !== undefined && last.cgroupPath === cgroupPath) {
+      this.copy(last.bytes);
+      return;
+    }
+    const start = this.used - this.lineStart;
     this.ascii(',"cgroupPath":');
-    this.stringOrNull(this.resolveCgroupPath(event.cgroupId) ?? null);
+    this.stringOrNull(cgroupPath);
     this.ascii('}\n');
-    this.lineStart = this.used;
+    this.cgroupPathParts[slot] = { cgroupPath, bytes: this.lineBytesFrom(start) };
+  }
+
+  /**
+   * The line's bytes from start (counted from the line's start: reserve() may have moved
+   * the line to a new chunk since) to the end. A view, not a copy (copying took longer
+   * than writing the part): bytes once written in a chunk are never written over.
+   */
+  private lineBytesFrom(start: number): Uint8Array {
+    return this.chunk.subarray(this.lineStart + start, this.used);
   }
 
   /**
@@ -220,6 +281,12 @@ export class NdjsonWriter {
     this.used = lineBytes;
     this.lineStart = 0;
     if (wholeLines.length > 0) this.output(wholeLines);
+  }
+
+  private copy(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.chunk.set(bytes, this.used);
+    this.used += bytes.length;
   }
 
   /** Text that is ASCII and needs no escaping: the lines' own keys and punctuation, times. */

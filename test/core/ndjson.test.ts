@@ -263,4 +263,41 @@ describe('NdjsonWriter', () => {
     for (const chunk of chunks) assert.equal(chunk.at(-1), 0x0a, 'a chunk ends its last line');
     assert.equal(Buffer.concat(chunks).toString('utf8'), referenceLines(events));
   });
+
+  test("a line's process and cgroup path, kept from earlier lines, follow every change of them", () => {
+    const file = DECODED.find((event) => event.kind === 'file')!;
+    // Threads 5 and 21 share a kept part's slot, and so do cgroups 1 and 17.
+    const threads = [5, 21, 5, 21].map((tid) => withField(file, 'tid', tid));
+    const changes = (
+      [
+        ['tgid', 6],
+        ['tid', 37],
+        ['ppid', 2],
+        ['uid', 1000],
+        ['cgroupId', 17],
+        ['cgroupId', 1],
+        ['comm', 'other'],
+      ] as const
+    ).flatMap(([key, value]) => [withField(file, key, value), file]);
+    // A cgroup whose path is found only later, and one renamed.
+    let cgroupPaths = new Map<number, string>([[17, '/before']]);
+    const resolveNow = (cgroupId: number) => cgroupPaths.get(cgroupId);
+    const chunks: Buffer[] = [];
+    const writer = new NdjsonWriter((bytes) => chunks.push(bytes), resolveNow, toWallClockMs);
+    const expected: string[] = [];
+    const write = (events: readonly ClawtopEvent[]) => {
+      for (const event of events) {
+        writer.append(event);
+        expected.push(referenceLine(event, toWallClockMs(event.timestampNs), resolveNow(event.cgroupId)));
+      }
+    };
+    write([...threads, ...changes]);
+    cgroupPaths = new Map([
+      [1, '/found'],
+      [17, '/after'],
+    ]);
+    write(changes);
+    writer.flush();
+    assert.equal(Buffer.concat(chunks).toString('utf8'), expected.join(''));
+  });
 });
